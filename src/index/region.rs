@@ -1,0 +1,253 @@
+use geo::Intersects;
+use geo_types::{MultiPolygon, Rect};
+use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
+
+use super::PreparedPolygon;
+
+type Envelope = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Grid cell size in degrees: about 2 km, so that roughly nine cells in ten lie wholly inside
+/// one county and need no geometric test at all.
+const CELL_DEG: f64 = 0.02;
+const LIST_BIT: u32 = 1 << 31;
+
+/// Index over a set of non-overlapping regions (counties, prefectures or provinces).
+///
+/// Regions keep the order they were given in; `locate` answers with that index.
+///
+/// # Performance
+/// A lookup is one grid read for a point in a cell wholly inside one region or wholly outside all,
+/// and a banded crossing test against the two or three candidate regions otherwise.
+#[derive(Debug)]
+pub struct RegionIndex {
+    polys: Vec<PreparedPolygon>,
+    tree: RTree<Envelope>,
+    origin: (f64, f64),
+    cols: usize,
+    rows: usize,
+    /// 0: no region; `i + 1`: wholly inside region `i`; `LIST_BIT | k`: test candidates of list k.
+    cells: Vec<u32>,
+    list_offsets: Vec<u32>,
+    list_items: Vec<u32>,
+}
+
+impl RegionIndex {
+    /// Builds the index. `order` gives each region's rank for the tie-break on shared borders
+    /// (the adcode: the lowest wins where two regions both claim a point).
+    pub fn new(regions: &[&MultiPolygon<f64>], order: &[u32]) -> RegionIndex {
+        let polys: Vec<PreparedPolygon> =
+            regions.iter().map(|mp| PreparedPolygon::new(mp)).collect();
+        let tree = RTree::bulk_load(
+            polys
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let b = p.bbox();
+                    GeomWithData::new(
+                        Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                        i,
+                    )
+                })
+                .collect(),
+        );
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for p in &polys {
+            let b = p.bbox();
+            x0 = x0.min(b.min().x);
+            y0 = y0.min(b.min().y);
+            x1 = x1.max(b.max().x);
+            y1 = y1.max(b.max().y);
+        }
+        if polys.is_empty() {
+            (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
+        }
+        let cols = ((x1 - x0) / CELL_DEG).ceil() as usize + 1;
+        let rows = ((y1 - y0) / CELL_DEG).ceil() as usize + 1;
+        let mut index = RegionIndex {
+            polys,
+            tree,
+            origin: (x0, y0),
+            cols,
+            rows,
+            cells: vec![0; cols * rows],
+            list_offsets: vec![0],
+            list_items: Vec::new(),
+        };
+        index.fill_grid(order);
+        index
+    }
+
+    fn cell_of(&self, x: f64, y: f64) -> (isize, isize) {
+        (
+            ((x - self.origin.0) / CELL_DEG).floor() as isize,
+            ((y - self.origin.1) / CELL_DEG).floor() as isize,
+        )
+    }
+
+    fn fill_grid(&mut self, order: &[u32]) {
+        // (cell, region) pairs for cells that need an exact test.
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut boundary = vec![false; self.cells.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut xs = Vec::new();
+        for (i, poly) in self.polys.iter().enumerate() {
+            // 1. Cells crossed by the region's border (conservatively: every cell an edge's box touches).
+            for e in poly.edges() {
+                let (cx0, cy0) = self.cell_of(e[0].min(e[2]), e[1].min(e[3]));
+                let (cx1, cy1) = self.cell_of(e[0].max(e[2]), e[1].max(e[3]));
+                for cy in cy0.max(0)..=cy1.min(self.rows as isize - 1) {
+                    for cx in cx0.max(0)..=cx1.min(self.cols as isize - 1) {
+                        let c = cy as usize * self.cols + cx as usize;
+                        if !boundary[c] {
+                            boundary[c] = true;
+                            touched.push(c);
+                            pairs.push((c as u32, i as u32));
+                        }
+                    }
+                }
+            }
+            // 2. Cells no border crosses lie wholly on one side: a scanline through the cell
+            //    centres tells which are inside.
+            let b = poly.bbox();
+            let (_, r0) = self.cell_of(b.min().x, b.min().y);
+            let (_, r1) = self.cell_of(b.max().x, b.max().y);
+            for r in r0.max(0)..=r1.min(self.rows as isize - 1) {
+                let yc = self.origin.1 + (r as f64 + 0.5) * CELL_DEG;
+                poly.crossings(yc, &mut xs);
+                xs.sort_by(f64::total_cmp);
+                for span in xs.chunks_exact(2) {
+                    let c0 = ((span[0] - self.origin.0) / CELL_DEG - 0.5).ceil().max(0.0) as usize;
+                    let c1 = ((span[1] - self.origin.0) / CELL_DEG - 0.5).floor();
+                    if c1 < 0.0 {
+                        continue;
+                    }
+                    let c1 = (c1 as usize).min(self.cols - 1);
+                    for col in c0..=c1 {
+                        let c = r as usize * self.cols + col;
+                        if boundary[c] {
+                            pairs.push((c as u32, i as u32));
+                        } else if self.cells[c] == 0 {
+                            self.cells[c] = i as u32 + 1;
+                        } else {
+                            // Overlapping regions (bad data): make both candidates.
+                            let other = self.cells[c] - 1;
+                            pairs.push((c as u32, other));
+                            pairs.push((c as u32, i as u32));
+                            self.cells[c] = u32::MAX;
+                        }
+                    }
+                }
+            }
+            for c in touched.drain(..) {
+                boundary[c] = false;
+            }
+        }
+        // A boundary cell may also lie wholly inside another region whose own border does not
+        // reach it; that region was recorded in step 2. Build the candidate lists.
+        pairs.sort_unstable_by_key(|&(c, i)| {
+            (c, order.get(i as usize).copied().unwrap_or(u32::MAX), i)
+        });
+        pairs.dedup();
+        let mut k = 0;
+        while k < pairs.len() {
+            let cell = pairs[k].0 as usize;
+            let start = k;
+            while k < pairs.len() && pairs[k].0 as usize == cell {
+                k += 1;
+            }
+            // Any region that filled this cell in step 2 before a border was found is a candidate too.
+            let prior = self.cells[cell];
+            if prior != 0 && prior != u32::MAX && prior & LIST_BIT == 0 {
+                let r = prior - 1;
+                if !pairs[start..k].iter().any(|&(_, i)| i == r) {
+                    self.list_items.push(r);
+                }
+            }
+            self.list_items
+                .extend(pairs[start..k].iter().map(|&(_, i)| i));
+            let list = self.list_offsets.len() as u32 - 1;
+            self.list_offsets.push(self.list_items.len() as u32);
+            // Re-sort the list by rank so the tie-break is deterministic.
+            let s = self.list_offsets[list as usize] as usize;
+            self.list_items[s..]
+                .sort_unstable_by_key(|&i| (order.get(i as usize).copied().unwrap_or(u32::MAX), i));
+            self.cells[cell] = LIST_BIT | list;
+        }
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.polys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.polys.is_empty()
+    }
+
+    /// The region containing the point (longitude, latitude), if any.
+    ///
+    /// On a border shared by two regions the point belongs to exactly one of them (see
+    /// [`PreparedPolygon`]); should both claim it, the one of lowest rank wins.
+    #[inline]
+    pub fn locate(&self, x: f64, y: f64) -> Option<usize> {
+        let (cx, cy) = self.cell_of(x, y);
+        if cx < 0
+            || cy < 0
+            || cx as usize >= self.cols
+            || cy as usize >= self.rows
+            || !x.is_finite()
+            || !y.is_finite()
+        {
+            return None;
+        }
+        let code = self.cells[cy as usize * self.cols + cx as usize];
+        if code == 0 {
+            None
+        } else if code & LIST_BIT == 0 {
+            Some(code as usize - 1)
+        } else {
+            let k = (code & !LIST_BIT) as usize;
+            let (s, e) = (
+                self.list_offsets[k] as usize,
+                self.list_offsets[k + 1] as usize,
+            );
+            self.list_items[s..e]
+                .iter()
+                .map(|&i| i as usize)
+                .find(|&i| self.polys[i].contains(x, y))
+        }
+    }
+
+    /// The region containing the point, by a plain R-tree query and exact tests; slower than
+    /// [`RegionIndex::locate`] and kept as its reference in tests.
+    pub fn locate_by_tree(&self, x: f64, y: f64, order: &[u32]) -> Option<usize> {
+        let mut hits: Vec<usize> = self
+            .tree
+            .locate_all_at_point(&[x, y])
+            .map(|g| g.data)
+            .filter(|&i| self.polys[i].contains(x, y))
+            .collect();
+        hits.sort_by_key(|&i| (order.get(i).copied().unwrap_or(u32::MAX), i));
+        hits.first().copied()
+    }
+
+    /// Regions whose geometry intersects the box, in index order.
+    pub fn in_bbox(&self, bbox: Rect<f64>, geometries: &[&MultiPolygon<f64>]) -> Vec<usize> {
+        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        let mut out: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|g| g.data)
+            .filter(|&i| {
+                let b = self.polys[i].bbox();
+                let inside = b.min().x >= bbox.min().x
+                    && b.max().x <= bbox.max().x
+                    && b.min().y >= bbox.min().y
+                    && b.max().y <= bbox.max().y;
+                inside || geometries.get(i).is_some_and(|g| g.intersects(&bbox))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+}

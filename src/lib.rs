@@ -1,0 +1,17 @@
+//! compute-atlas: a cited atlas of AI computing sites in western China, set against the
+//! region's power plants and renewable bases.
+//!
+//! Data flows one way: [`load`] (read and validate each source) -> [`index`] (rstar R-trees and
+//! prepared polygons) -> [`figures`] (polars joins per county, prefecture, province) -> the
+//! immutable [`atlas::Atlas`] that the server and the plots share.
+
+pub mod atlas;
+pub mod crs;
+pub mod figures;
+pub mod index;
+pub mod layers;
+pub mod load;
+pub mod model;
+pub mod server;
+
+pub use atlas::{Atlas, AtlasConfig, AtlasError};

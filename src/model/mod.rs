@@ -1,0 +1,16 @@
+//! Typed records of the atlas: what one row of each data file means once validated.
+//!
+//! Every figure that a source may not give is an `Option`: `None` means *unknown*, never zero.
+
+mod admin;
+mod plant;
+mod reference;
+mod site;
+
+pub use admin::{County, Prefecture, Province, ProvinceInfo, WESTERN_PROVINCES};
+pub use plant::{Fuel, PlantSource, PlantStatus, PowerPlant};
+pub use reference::{Chip, ProvinceStat, RenewableBase};
+pub use site::{Confidence, LocationPrecision, ReportedDate, Site, SiteStatus};
+
+/// A six-digit national administrative division code (GB/T 2260), e.g. `650522` for Yiwu County.
+pub type Adcode = u32;

@@ -1,0 +1,184 @@
+//! The OpenAPI 3.0 document, generated from the layers so it always describes what is served.
+//! Self-contained: no external `$ref` (clients here may have no internet).
+
+use serde_json::{json, Map, Value};
+
+use super::ogc::{DEFAULT_LIMIT, MAX_LIMIT};
+use super::Served;
+use crate::crs::Crs;
+
+fn param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema, "style": "form", "explode": false})
+}
+
+fn common_items_params() -> Vec<Value> {
+    vec![
+        param(
+            "f",
+            "Output format",
+            json!({"type": "string", "enum": ["json", "geojson", "csv"]}),
+        ),
+        param(
+            "limit",
+            &format!("Page size, 1 to {MAX_LIMIT} (larger values are clamped)"),
+            json!({"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT}),
+        ),
+        param(
+            "offset",
+            "Number of features to skip",
+            json!({"type": "integer", "minimum": 0, "default": 0}),
+        ),
+        param(
+            "bbox",
+            "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs",
+            json!({"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}),
+        ),
+        param(
+            "bbox-crs",
+            "CRS of bbox (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
+        ),
+        param(
+            "crs",
+            "CRS of the output (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
+        ),
+        param(
+            "datetime",
+            "Instant or interval (a/b, ../b, a/..), RFC 3339; collections with dates only",
+            json!({"type": "string"}),
+        ),
+        param(
+            "properties",
+            "Comma-separated properties to return",
+            json!({"type": "array", "items": {"type": "string"}}),
+        ),
+        param(
+            "sortby",
+            "Comma-separated properties, +asc (default) or -desc",
+            json!({"type": "array", "items": {"type": "string"}}),
+        ),
+        param(
+            "precision",
+            "Decimal places of degrees in the output (default 5, about 1 m)",
+            json!({"type": "integer", "minimum": 0, "maximum": 9}),
+        ),
+    ]
+}
+
+fn responses(media: &str, schema: Value) -> Value {
+    json!({
+        "200": {"description": "OK", "content": {media: {"schema": schema}}},
+        "400": {"description": "A parameter is malformed or unknown", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}}},
+        "404": {"description": "Not found", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}}},
+        "406": {"description": "Format not offered", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}}},
+    })
+}
+
+/// Builds the document for the layers being served.
+pub fn document(served: &Served, base: &str) -> Value {
+    let mut paths = Map::new();
+    let simple = |summary: &str, id: &str| {
+        json!({"get": {"summary": summary, "operationId": id,
+            "parameters": [param("f", "Output format", json!({"type": "string", "enum": ["json"]}))],
+            "responses": responses("application/json", json!({"type": "object"}))}})
+    };
+    paths.insert("/".into(), simple("Landing page", "getLandingPage"));
+    paths.insert(
+        "/conformance".into(),
+        simple("Conformance classes", "getConformance"),
+    );
+    paths.insert("/api".into(), simple("This API definition", "getApi"));
+    paths.insert(
+        "/collections".into(),
+        simple("The collections", "getCollections"),
+    );
+    let mut schemas = Map::new();
+    schemas.insert(
+        "problem".into(),
+        json!({"type": "object", "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}}),
+    );
+    for layer in &served.layers {
+        let id = layer.id;
+        let mut props = Map::new();
+        for p in &layer.properties {
+            props.insert(
+                p.name.into(),
+                json!({"type": p.kind.json_type(), "nullable": true, "description": p.description}),
+            );
+        }
+        let props_name = format!("{}-properties", id);
+        schemas.insert(
+            props_name.clone(),
+            json!({"type": "object", "properties": props}),
+        );
+        let geom = match layer.geometry {
+            crate::layers::GeometryKind::None => json!({"nullable": true, "type": "object"}),
+            g => {
+                json!({"type": "object", "properties": {"type": {"type": "string", "enum": [g.name()]}, "coordinates": {"type": "array"}}})
+            }
+        };
+        let feature = json!({"type": "object", "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": geom,
+            "properties": {"$ref": format!("#/components/schemas/{props_name}")},
+        }});
+        schemas.insert(format!("{id}-feature"), feature);
+        let mut params = common_items_params();
+        for p in layer.properties.iter().filter(|p| p.queryable) {
+            params.push(param(
+                p.name,
+                &format!(
+                    "Equality filter (case-insensitive for text): {}",
+                    p.description
+                ),
+                json!({"type": p.kind.json_type()}),
+            ));
+        }
+        paths.insert(
+            format!("/collections/{id}"),
+            simple(
+                &format!("Collection {id}"),
+                &format!("describeCollection-{id}"),
+            ),
+        );
+        paths.insert(
+            format!("/collections/{id}/queryables"),
+            json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
+                "responses": responses("application/schema+json", json!({"type": "object"}))}}),
+        );
+        paths.insert(
+            format!("/collections/{id}/items"),
+            json!({"get": {"summary": format!("Features of {id}"), "operationId": format!("getFeatures-{id}"),
+                "parameters": params,
+                "responses": responses("application/geo+json", json!({"type": "object", "properties": {
+                    "type": {"type": "string"},
+                    "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
+                    "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+                    "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}))}}),
+        );
+        paths.insert(
+            format!("/collections/{id}/items/{{featureId}}"),
+            json!({"get": {"summary": format!("One feature of {id}"), "operationId": format!("getFeature-{id}"),
+                "parameters": [
+                    {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}},
+                    param("crs", "CRS of the output", json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()})),
+                    param("f", "Output format", json!({"type": "string", "enum": ["json", "geojson"]})),
+                ],
+                "responses": responses("application/geo+json", json!({"$ref": format!("#/components/schemas/{id}-feature")}))}}),
+        );
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "compute-atlas",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "OGC API - Features (Part 1 Core, Part 2 CRS) over a cited atlas of AI computing sites, counties and power in western China.",
+            "license": {"name": "Code MIT; data: see each collection's attribution"},
+        },
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}

@@ -1,0 +1,73 @@
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::atlas::{Atlas, AtlasConfig, AtlasError};
+use crate::layers::{build_layers, Layer};
+
+/// What the handlers serve: the atlas and its layers, plus a version tag for ETags.
+#[derive(Debug)]
+pub struct Served {
+    pub atlas: Atlas,
+    pub layers: Vec<Layer>,
+    /// Changes whenever the data changes (hash of the served layers).
+    pub version: String,
+    pub built_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Served {
+    pub fn build(config: &AtlasConfig) -> Result<Served, AtlasError> {
+        let atlas = Atlas::build(config)?;
+        Ok(Served::from_atlas(atlas))
+    }
+
+    pub fn from_atlas(atlas: Atlas) -> Served {
+        let layers = build_layers(&atlas);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for l in &layers {
+            std::hash::Hash::hash(&l.id, &mut h);
+            for f in &l.features {
+                std::hash::Hash::hash(&f.json, &mut h);
+            }
+        }
+        let version = format!("{:016x}", std::hash::Hasher::finish(&h));
+        Served {
+            atlas,
+            layers,
+            version,
+            built_at: chrono::Utc::now(),
+        }
+    }
+
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+}
+
+/// Shared state: the current snapshot, swapped atomically on reload. A request holds the
+/// snapshot it started with until it finishes.
+pub struct AppState {
+    current: ArcSwap<Served>,
+    pub config: AtlasConfig,
+}
+
+impl AppState {
+    pub fn new(served: Served, config: AtlasConfig) -> AppState {
+        AppState {
+            current: ArcSwap::from_pointee(served),
+            config,
+        }
+    }
+
+    pub fn snapshot(&self) -> Arc<Served> {
+        self.current.load_full()
+    }
+
+    /// Builds a new snapshot from the configuration and swaps it in; on failure the old one
+    /// stays and the error is returned.
+    pub fn reload(&self) -> Result<Arc<Served>, AtlasError> {
+        let served = Arc::new(Served::build(&self.config)?);
+        self.current.store(served.clone());
+        Ok(served)
+    }
+}

@@ -1,0 +1,630 @@
+//! The atlas core on the real bundled data: loading, validation, indexes, figures.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use common::{atlas, atlas_with_plants, data_dir};
+use compute_atlas::index::{geodesic_km, PointIndex, PreparedPolygon};
+use compute_atlas::load::{self, LoadError, Problems, Severity};
+use compute_atlas::model::{Fuel, PlantStatus, ProvinceInfo};
+use compute_atlas::{Atlas, AtlasConfig};
+
+#[test]
+fn layer_counts_match_the_sources() {
+    let a = atlas();
+    assert_eq!(a.counties.len(), 1093);
+    assert_eq!(a.prefectures.len(), 141);
+    assert_eq!(a.provinces.len(), 12);
+    assert_eq!(a.sites.len(), 64);
+    assert_eq!(a.renewable_bases.len(), 22);
+    assert_eq!(a.province_stats.len(), 99);
+    assert_eq!(a.chips.len(), 14);
+    assert_eq!(
+        a.problems.errors().count(),
+        0,
+        "bundled data has errors: {:?}",
+        a.problems.errors().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn known_points_fall_in_known_counties() {
+    let a = atlas();
+    let yiwu = a.county_at(94.688, 43.250).expect("Yiwu point is covered");
+    assert_eq!(
+        (yiwu.adcode, yiwu.name_en.as_str()),
+        (650522, "Yiwu County")
+    );
+    assert_eq!(yiwu.prefecture_adcode, 650500);
+    let shapotou = a
+        .county_at(105.19, 37.51)
+        .expect("Shapotou point is covered");
+    assert_eq!(
+        (shapotou.adcode, shapotou.name_zh.as_str()),
+        (640502, "沙坡头区")
+    );
+    assert_eq!(
+        a.province_at(105.19, 37.51).map(|p| p.short_en.as_str()),
+        Some("Ningxia")
+    );
+    assert_eq!(
+        a.prefecture_at(94.688, 43.250).map(|p| p.adcode),
+        Some(650500)
+    );
+    assert!(
+        a.county_at(116.4, 39.9).is_none(),
+        "Beijing is outside the western provinces"
+    );
+    assert!(a.county_at(f64::NAN, 40.0).is_none());
+    assert!(a.county_at(500.0, 40.0).is_none());
+}
+
+/// The grid must agree with the plain R-tree + exact test everywhere, including points on
+/// borders and vertices.
+#[test]
+fn grid_lookup_agrees_with_rtree_lookup() {
+    let a = atlas();
+    let order: Vec<u32> = a.counties.iter().map(|c| c.adcode).collect();
+    // Deterministic pseudo-random points over the whole bbox of the issue (73-127E, 20-54N).
+    let mut s: u64 = 0x9E3779B97F4A7C15;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut inside = 0;
+    for _ in 0..100_000 {
+        let (x, y) = (73.0 + 54.0 * next(), 20.0 + 34.0 * next());
+        let g = a.county_index.locate(x, y);
+        assert_eq!(g, a.county_index.locate_by_tree(x, y, &order), "at {x},{y}");
+        inside += g.is_some() as u32;
+    }
+    assert!(inside > 30_000, "{inside} of 100k random points inside");
+    // Vertices and edge midpoints of real borders.
+    for c in a.counties.iter().step_by(7) {
+        for w in c.geometry.0[0].exterior().0.windows(2).step_by(13) {
+            for (x, y) in [
+                (w[0].x, w[0].y),
+                ((w[0].x + w[1].x) / 2.0, (w[0].y + w[1].y) / 2.0),
+            ] {
+                assert_eq!(
+                    a.county_index.locate(x, y),
+                    a.county_index.locate_by_tree(x, y, &order),
+                    "at {x},{y}"
+                );
+            }
+        }
+    }
+}
+
+/// A point on a border two counties share belongs to exactly one of them.
+#[test]
+fn shared_border_points_get_exactly_one_county() {
+    let a = atlas();
+    let prepared: Vec<PreparedPolygon> = a
+        .counties
+        .iter()
+        .map(|c| PreparedPolygon::new(&c.geometry))
+        .collect();
+    // Index each edge (direction-free) to the counties having it, to find shared edges.
+    let key = |x: f64, y: f64| ((x * 1e7).round() as i64, (y * 1e7).round() as i64);
+    let mut owners: HashMap<((i64, i64), (i64, i64)), Vec<usize>> = HashMap::new();
+    for (i, c) in a.counties.iter().enumerate() {
+        for p in &c.geometry.0 {
+            for w in p.exterior().0.windows(2) {
+                let (k1, k2) = (key(w[0].x, w[0].y), key(w[1].x, w[1].y));
+                let o = owners.entry((k1.min(k2), k1.max(k2))).or_default();
+                if !o.contains(&i) {
+                    o.push(i);
+                }
+            }
+        }
+    }
+    let mut checked = 0;
+    for (i, c) in a.counties.iter().enumerate().step_by(3) {
+        for w in c.geometry.0[0].exterior().0.windows(2) {
+            let (k1, k2) = (key(w[0].x, w[0].y), key(w[1].x, w[1].y));
+            let o = &owners[&(k1.min(k2), k1.max(k2))];
+            let Some(&j) = o.iter().find(|&&j| j != i) else {
+                continue;
+            };
+            if o.len() != 2 {
+                continue;
+            }
+            let (mx, my) = ((w[0].x + w[1].x) / 2.0, (w[0].y + w[1].y) / 2.0);
+            let claims = [prepared[i].contains(mx, my), prepared[j].contains(mx, my)];
+            assert_eq!(
+                claims.iter().filter(|c| **c).count(),
+                1,
+                "midpoint {mx},{my} of {} / {}",
+                c.adcode,
+                a.counties[j].adcode
+            );
+            let got = a
+                .county_index
+                .locate(mx, my)
+                .expect("a border point is covered");
+            assert!(got == i || got == j);
+            assert_eq!(a.county_index.locate(mx, my), Some(got), "deterministic");
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} shared edges checked");
+}
+
+#[test]
+fn sites_are_located_and_mismatches_reported() {
+    let a = atlas();
+    let i = a.site_by_id("xj-yiwu-acc").expect("site exists");
+    let c = a.site_places[i].county.map(|c| a.counties[c].adcode);
+    assert_eq!(c, Some(650522));
+    // Xinxing City (659011) is newer than the boundaries: reported as a warning, data unchanged.
+    let xinxing: Vec<_> = a
+        .sites
+        .iter()
+        .filter(|s| s.county_adcode == Some(659011))
+        .collect();
+    assert!(!xinxing.is_empty());
+    for s in xinxing {
+        assert!(
+            a.problems
+                .warnings()
+                .any(|p| p.line == Some(s.line) && p.column.as_deref() == Some("county_adcode")),
+            "no warning for {}",
+            s.id
+        );
+        assert_eq!(s.county_adcode, Some(659011), "the data is not changed");
+    }
+    assert_eq!(
+        a.site_places.iter().filter(|p| p.county.is_some()).count(),
+        64
+    );
+}
+
+#[test]
+fn many_sites_share_points_and_radius_queries_see_them_all() {
+    let a = atlas();
+    // 8 sites share the Zhongwei point.
+    let i = a
+        .site_by_id("nx-zhongwei-cmcc")
+        .or_else(|| a.sites.iter().position(|s| s.prefecture_en == "Zhongwei"))
+        .unwrap();
+    let (x, y) = (a.sites[i].lon, a.sites[i].lat);
+    let same: Vec<usize> = (0..a.sites.len())
+        .filter(|&j| a.sites[j].lon == x && a.sites[j].lat == y)
+        .collect();
+    let near = a.sites_within(x, y, 0.001);
+    let mut got: Vec<usize> = near.iter().map(|n| n.index).collect();
+    got.sort();
+    assert_eq!(got, same);
+    assert!(same.len() >= 2);
+    let k = a.site_index.nearest(x, y, same.len());
+    assert!(k.iter().all(|n| n.distance_km < 1e-6));
+}
+
+#[test]
+fn nearest_and_within_agree_with_brute_force() {
+    // Points spread over western China, including high latitudes where degrees mislead.
+    let mut pts = Vec::new();
+    for i in 0..400 {
+        let f = i as f64;
+        pts.push((75.0 + (f * 7.31) % 50.0, 21.0 + (f * 3.77) % 32.0));
+    }
+    let idx = PointIndex::new(pts.clone());
+    for &(qx, qy) in &[(94.688, 43.25), (121.0, 52.9), (100.0, 25.0), (88.0, 48.0)] {
+        let mut brute: Vec<(f64, usize)> = pts
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| (geodesic_km(qx, qy, x, y), i))
+            .collect();
+        brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let k = idx.nearest(qx, qy, 10);
+        assert_eq!(
+            k.iter().map(|n| n.index).collect::<Vec<_>>(),
+            brute[..10].iter().map(|b| b.1).collect::<Vec<_>>()
+        );
+        let r = idx.within_km(qx, qy, 300.0);
+        let want: Vec<usize> = brute.iter().filter(|b| b.0 <= 300.0).map(|b| b.1).collect();
+        assert_eq!(r.iter().map(|n| n.index).collect::<Vec<_>>(), want);
+    }
+}
+
+#[test]
+fn figures_add_up() {
+    let a = atlas();
+    let county_sites: u32 = a.county_figures.iter().map(|f| f.sites).sum();
+    let pref_sites: u32 = a.prefecture_figures.iter().map(|f| f.sites).sum();
+    let prov_sites: u32 = a.province_figures.iter().map(|f| f.sites).sum();
+    assert_eq!((county_sites, pref_sites, prov_sites), (64, 64, 64));
+    let direct: f64 = a.site_places.iter().filter_map(|p| p.pflops).sum();
+    let by_province: f64 = a
+        .province_figures
+        .iter()
+        .filter_map(|f| f.pflops_reported)
+        .sum();
+    assert!((direct - by_province).abs() < 1e-6);
+    let known = a.site_places.iter().filter(|p| p.pflops.is_some()).count();
+    assert_eq!(known, 22, "PFLOPS known for 22 of 64 sites");
+    assert_eq!(
+        a.province_figures
+            .iter()
+            .map(|f| f.pflops_known_sites)
+            .sum::<u32>(),
+        22
+    );
+    // Planned totals are kept apart from reported figures.
+    let planned: f64 = a.sites.iter().filter_map(|s| s.pflops_planned_total).sum();
+    let planned_prov: f64 = a
+        .province_figures
+        .iter()
+        .filter_map(|f| f.pflops_planned_total)
+        .sum();
+    assert!((planned - planned_prov).abs() < 1e-6);
+    // Every prefecture's sites are the sum of its counties'.
+    for (p, f) in a.prefectures.iter().zip(&a.prefecture_figures) {
+        let s: u32 = a
+            .counties
+            .iter()
+            .zip(&a.county_figures)
+            .filter(|(c, _)| c.prefecture_adcode == p.adcode)
+            .map(|(_, f)| f.sites)
+            .sum();
+        assert_eq!(s, f.sites, "prefecture {}", p.adcode);
+    }
+    // Unknown stays unknown: counties without sites have no PFLOPS, not zero.
+    let empty = a.county_figures.iter().find(|f| f.sites == 0).unwrap();
+    assert_eq!(empty.pflops_reported, None);
+    assert_eq!(empty.pflops_per_10k_km2, None);
+    assert_eq!(
+        empty.plant_mw_total, None,
+        "no plant file loaded: capacity unknown"
+    );
+    // Yiwu: 60000 PFLOPS reported by xj-yiwu-acc, plus any other Yiwu site.
+    let yiwu = a.county_by_adcode(650522).unwrap();
+    let f = &a.county_figures[yiwu];
+    assert!(f.sites >= 4 && f.pflops_reported.unwrap() >= 60_000.0);
+    let area = a.counties[yiwu].area_km2;
+    assert!((19_000.0..21_000.0).contains(&area), "Yiwu area {area} km²");
+    assert!((f.pflops_per_10k_km2.unwrap() - f.pflops_reported.unwrap() / area * 1e4).abs() < 1e-9);
+}
+
+#[test]
+fn areas_sum_up_the_hierarchy() {
+    let a = atlas();
+    let counties: f64 = a.counties.iter().map(|c| c.area_km2).sum();
+    let provinces: f64 = a.provinces.iter().map(|c| c.area_km2).sum();
+    assert!(
+        (counties - provinces).abs() / provinces < 1e-3,
+        "{counties} vs {provinces}"
+    );
+    // Western China is about 6.8 million km².
+    assert!((6.5e6..7.2e6).contains(&provinces), "{provinces}");
+}
+
+#[test]
+fn chips_derive_pflops_only_when_unambiguous() {
+    let a = atlas();
+    let mut site = a.sites[0].clone();
+    site.reported_pflops = None;
+    site.chip_count = Some(1000);
+    site.chip_model = Some("Huawei Ascend 910C".into());
+    let (p, chip) = compute_atlas::atlas::site_pflops(&site, &a.chips);
+    let tf = a
+        .chips
+        .iter()
+        .find(|c| c.chip == "Ascend 910C")
+        .unwrap()
+        .dense_bf16_tflops
+        .unwrap();
+    assert_eq!(p, Some(1000.0 * tf / 1000.0));
+    assert_eq!(chip.map(|c| c.chip.as_str()), Some("Ascend 910C"));
+    // chips.csv gives the 910B no BF16 figure: nothing is derived.
+    site.chip_model = Some("Huawei Ascend 910B".into());
+    assert_eq!(compute_atlas::atlas::site_pflops(&site, &a.chips).0, None);
+    // "H20" must not match inside "H200".
+    site.chip_model = Some("Nvidia H200".into());
+    assert_eq!(compute_atlas::atlas::site_pflops(&site, &a.chips).0, None);
+    site.chip_model = Some("Nvidia H20 (planned)".into());
+    assert_eq!(
+        compute_atlas::atlas::site_pflops(&site, &a.chips).0,
+        Some(148.0)
+    );
+    // "H100" names both the SXM and the PCIe model: ambiguous, left unknown.
+    site.chip_model = Some("Nvidia H100".into());
+    assert_eq!(compute_atlas::atlas::site_pflops(&site, &a.chips).0, None);
+}
+
+#[test]
+fn gem_coal_per_province_matches_the_csv() {
+    let Some(a) = atlas_with_plants() else { return };
+    let path = common::shared_dir().join("data/china_power/gem_gcpt_china_units_2024-07.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (cs, cc, cp, clat, clon) = (
+        col("status"),
+        col("capacity_mw"),
+        col("province"),
+        col("latitude"),
+        col("longitude"),
+    );
+    // Direct computation by GEM's own province column, and the correction for plants whose
+    // point lies in another province than GEM's label (border plants).
+    let mut by_label: HashMap<String, f64> = HashMap::new();
+    let mut moved_in: HashMap<String, f64> = HashMap::new();
+    let mut moved_out: HashMap<String, f64> = HashMap::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if &r[cs] != "operating" {
+            continue;
+        }
+        let mw: f64 = r[cc].parse().unwrap();
+        let label = r[cp].to_string();
+        *by_label.entry(label.clone()).or_default() += mw;
+        let (lon, lat): (f64, f64) = (r[clon].parse().unwrap(), r[clat].parse().unwrap());
+        let located = a
+            .province_at(lon, lat)
+            .map(|p| p.short_en.clone())
+            .unwrap_or_default();
+        if located != label {
+            *moved_out.entry(label).or_default() += mw;
+            *moved_in.entry(located).or_default() += mw;
+        }
+    }
+    let mut compared = 0;
+    for (p, f) in a.provinces.iter().zip(&a.province_figures) {
+        let name = &p.short_en;
+        let direct = by_label.get(name).copied().unwrap_or(0.0)
+            - moved_out.get(name).copied().unwrap_or(0.0)
+            + moved_in.get(name).copied().unwrap_or(0.0);
+        let ours = f.plant_mw_of(Fuel::Coal).unwrap();
+        assert!(
+            (ours - direct).abs() < 1e-6,
+            "{name}: atlas {ours} MW vs CSV {direct} MW"
+        );
+        // The labels alone agree to within 2 % (a few border plants).
+        let label = by_label.get(name).copied().unwrap_or(0.0);
+        assert!(
+            (ours - label).abs() <= 0.02 * label.max(1.0),
+            "{name}: {ours} vs label {label}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 12);
+    assert!(by_label.get("Xinjiang").copied().unwrap_or(0.0) > 50_000.0);
+}
+
+#[test]
+fn plants_load_every_format_and_prefer_gem() {
+    let Some(a) = atlas_with_plants() else { return };
+    assert_eq!(a.plant_files.len(), 6);
+    let rows: usize = a.plant_files.iter().map(|f| f.rows).sum();
+    assert_eq!(rows, a.plants.len());
+    assert!(a.plants.len() > 14_000);
+    // GPPD coal is superseded by GEM coal; GPPD wind and solar still count.
+    for (p, counted) in a.plants.iter().zip(&a.plant_counted) {
+        if p.source == compute_atlas::model::PlantSource::Gppd && p.fuel == Fuel::Coal {
+            assert!(!counted);
+        }
+        if p.status != PlantStatus::Operating {
+            assert!(!counted);
+        }
+    }
+    assert!(a
+        .plants
+        .iter()
+        .zip(&a.plant_counted)
+        .any(|(p, c)| *c && p.fuel == Fuel::Wind));
+    // Per-site power: Yiwu has operating coal within 200 km (Hami's coal bases).
+    let i = a.site_by_id("xj-yiwu-acc").unwrap();
+    let sp = &a.site_power[i];
+    assert_eq!(sp.within.len(), 3);
+    assert!(
+        sp.within[0].total_mw <= sp.within[1].total_mw
+            && sp.within[1].total_mw <= sp.within[2].total_mw
+    );
+    let coal = sp
+        .nearest
+        .iter()
+        .find(|n| n.fuel == Fuel::Coal)
+        .expect("a nearest coal plant");
+    let pi = a.plant_by_id(&coal.plant_id).unwrap();
+    let brute = a
+        .plants
+        .iter()
+        .zip(&a.plant_counted)
+        .filter(|(p, c)| **c && p.fuel == Fuel::Coal)
+        .map(|(p, _)| geodesic_km(a.sites[i].lon, a.sites[i].lat, p.lon, p.lat))
+        .fold(f64::MAX, f64::min);
+    assert!((coal.distance_km - brute).abs() < 1e-9);
+    assert_eq!(a.plants[pi].fuel, Fuel::Coal);
+    // Province figures now know plant capacity, and renewable MW is the sum of renewable fuels.
+    for f in &a.province_figures {
+        let ren: f64 = Fuel::ALL
+            .iter()
+            .filter(|f| f.is_renewable())
+            .map(|x| f.plant_mw_of(*x).unwrap())
+            .sum();
+        assert!((ren - f.renewable_mw.unwrap()).abs() < 1e-6);
+    }
+}
+
+fn temp_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = data_dir();
+    std::fs::create_dir(dir.path().join("boundaries")).unwrap();
+    for f in [
+        "counties_west.geojson",
+        "prefectures_west.geojson",
+        "provinces_west.geojson",
+    ] {
+        std::fs::copy(
+            src.join("boundaries").join(f),
+            dir.path().join("boundaries").join(f),
+        )
+        .unwrap();
+    }
+    for f in [
+        "sites.csv",
+        "province_power.csv",
+        "renewable_bases.csv",
+        "chips.csv",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn broken_rows_are_reported_with_file_line_column_and_value() {
+    let dir = temp_data_dir();
+    let path = dir.path().join("sites.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 2: unknown status; line 3: latitude out of range; line 4: duplicate of line 2's id.
+    lines[1] = lines[1].replacen(",operational,", ",running,", 1);
+    assert!(lines[1].contains(",running,"));
+    let mut f: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    let lat_col = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "latitude")
+        .unwrap();
+    f[lat_col] = "95.5".into();
+    lines[2] = f.join(",");
+    let id2 = lines[1].split(',').next().unwrap().to_string();
+    let rest4 = lines[3].split_once(',').unwrap().1.to_string();
+    lines[3] = format!("{id2},{rest4}");
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.extend_from_slice(b"\nbroken-row,\"unterminated\n");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let a = Atlas::build(&AtlasConfig::new(dir.path())).expect("good rows still load");
+    let errs: Vec<_> = a.problems.errors().collect();
+    let find = |line: u64, col: &str| {
+        errs.iter()
+            .find(|p| p.line == Some(line) && p.column.as_deref() == Some(col))
+    };
+    let p = find(2, "status").expect("status problem");
+    assert_eq!(p.value.as_deref(), Some("running"));
+    assert!(p.file.ends_with("sites.csv") && p.reason.contains("one of announced"));
+    assert!(
+        p.to_string()
+            .contains("line 2 column `status` value \"running\""),
+        "{p}"
+    );
+    let p = find(3, "latitude").expect("latitude problem");
+    assert_eq!(p.value.as_deref(), Some("95.5"));
+    assert!(find(4, "id")
+        .expect("duplicate")
+        .reason
+        .contains("duplicate"));
+    assert!(
+        errs.iter()
+            .any(|p| p.reason.contains("row left out") && p.line.unwrap_or(0) >= 65),
+        "{errs:?}"
+    );
+    assert_eq!(
+        a.sites.len(),
+        61,
+        "three bad rows and the broken last row are left out, nothing else"
+    );
+    // Strict mode fails on the same data and names the first problem.
+    let mut strict = AtlasConfig::new(dir.path());
+    strict.strict = true;
+    match Atlas::build(&strict) {
+        Err(compute_atlas::AtlasError::Load(LoadError::Strict { count, first })) => {
+            assert!(count >= 4);
+            assert!(first.contains("sites.csv"), "{first}");
+        }
+        other => panic!("strict build should fail, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn missing_truncated_and_non_utf8_files_are_errors_not_panics() {
+    let dir = temp_data_dir();
+    // Missing file.
+    std::fs::remove_file(dir.path().join("chips.csv")).unwrap();
+    std::fs::remove_file(dir.path().join("renewable_bases.csv")).unwrap();
+    match Atlas::build(&AtlasConfig::new(dir.path())) {
+        Err(compute_atlas::AtlasError::Load(LoadError::Io { path, .. })) => {
+            assert!(path.ends_with("renewable_bases.csv"))
+        }
+        other => panic!("expected an I/O error, got {:?}", other.map(|_| ())),
+    }
+    // Truncated GeoJSON.
+    let counties = dir.path().join("boundaries/counties_west.geojson");
+    let bytes = std::fs::read(&counties).unwrap();
+    std::fs::write(&counties, &bytes[..bytes.len() / 2]).unwrap();
+    let mut problems = Problems::default();
+    assert!(matches!(
+        load::load_counties(&counties, &mut problems),
+        Err(LoadError::GeoJson { .. })
+    ));
+    // Non-UTF-8 and truncated CSV rows, for every reader.
+    let bad = dir.path().join("bad.csv");
+    let sites = std::fs::read(data_dir().join("sites.csv")).unwrap();
+    let mut b = sites[..sites.len() * 2 / 3].to_vec();
+    b.extend_from_slice(b"\xff\xfe,\xc3\x28\n");
+    std::fs::write(&bad, &b).unwrap();
+    let mut problems = Problems::default();
+    let got = load::load_sites(&bad, &mut problems).unwrap();
+    assert!(got.len() < 64 && !got.is_empty());
+    assert!(problems.0.iter().any(|p| p.severity == Severity::Error));
+    for reader in [load::load_province_stats as fn(&Path, &mut Problems) -> _] {
+        let _ = reader(&bad, &mut Problems::default());
+    }
+    let _ = load::load_renewable_bases(&bad, &mut Problems::default());
+    let _ = load::load_chips(&bad, &mut Problems::default());
+    // A plant file with an unknown header is a clear error; garbage never panics.
+    let mut garbage = std::fs::File::create(&bad).unwrap();
+    garbage.write_all(b"a,b,c\n1,2\n\xff\n").unwrap();
+    match load::load_plants(&bad, &mut Problems::default()) {
+        Err(e @ LoadError::UnknownPlantFormat { .. }) => assert!(e.to_string().contains("GEM")),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    std::fs::write(&bad, b"").unwrap();
+    assert!(load::load_sites(&bad, &mut Problems::default()).is_err());
+}
+
+#[test]
+fn truncated_plant_files_keep_good_rows_and_report_the_cut() {
+    let Some(files) = common::plant_files() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let cut = dir.path().join(f.file_name().unwrap());
+        std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+        let mut problems = Problems::default();
+        let (_, plants) = load::load_plants(&cut, &mut problems).unwrap();
+        assert!(!plants.is_empty(), "{}", cut.display());
+        assert!(
+            !problems.is_empty(),
+            "the cut row of {} is reported",
+            cut.display()
+        );
+    }
+}
+
+#[test]
+fn province_short_names_cover_the_sites() {
+    let a = atlas();
+    for s in &a.sites {
+        let p = ProvinceInfo::by_short_name(&s.province_en).unwrap();
+        assert!(
+            s.id.starts_with(p.site_prefix),
+            "{} in {}",
+            s.id,
+            s.province_en
+        );
+    }
+}

@@ -1,0 +1,378 @@
+// End-to-end test of the map page in Debian's Chromium.
+//
+//   node tests/browser/e2e.mjs http://127.0.0.1:8080/     (or ATLAS_URL=...)
+//   node tests/browser/e2e.mjs --mock                      (starts mock-server.mjs on a free port)
+//
+// Env: SCREENSHOT (default target/web-screenshot.png under the repository root),
+//      CHROMIUM (default /usr/bin/chromium), READY_TIMEOUT_MS (default 30000).
+// Prints one line per check and `N passed, M failed` last; exits 1 on any failure.
+
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const useMock = args.includes('--mock');
+const READY_TIMEOUT = Number(process.env.READY_TIMEOUT_MS || 30000);
+const SCREENSHOT = path.resolve(repo, process.env.SCREENSHOT || 'target/web-screenshot.png');
+const KNOWN_SITE = 'xj-yiwu-acc';
+const KNOWN_NAME = 'Yiwu Advanced Computing Cluster';
+
+let passed = 0, failed = 0;
+function ok(name, detail = '') {
+  passed++;
+  console.log(`ok - ${name}${detail ? ` (${detail})` : ''}`);
+}
+function fail(name, why) {
+  failed++;
+  console.log(`not ok - ${name}: ${why}`);
+}
+const VERBOSE = !!process.env.E2E_VERBOSE;
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    const detail = await fn();
+    ok(name, (detail || '') + (VERBOSE ? ` [${Date.now() - t} ms]` : ''));
+  } catch (e) {
+    fail(name, (e && e.message ? e.message : String(e)).split('\n')[0]);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function startMock() {
+  const child = spawn(process.execPath, [path.join(here, 'mock-server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error('mock server did not start')), 20000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(t); resolve(`http://127.0.0.1:${m[1]}/`); }
+    });
+    child.on('exit', (c) => reject(new Error(`mock server exited (${c})`)));
+  });
+  return { child, url };
+}
+
+function isLocal(u) {
+  let url;
+  try { url = new URL(u); } catch { return false; }
+  if (url.protocol === 'data:' || url.protocol === 'blob:' || url.protocol === 'about:') return true;
+  return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
+}
+
+const waitReady = (page) => page.waitForFunction(() => document.body.dataset.ready === '1' || document.body.dataset.ready === 'error', null, { timeout: READY_TIMEOUT });
+
+// Resolves after the map has rendered everything and stopped moving.
+const waitIdle = (page) => page.evaluate(() => new Promise((resolve) => {
+  const m = window.atlasMap;
+  const done = () => requestAnimationFrame(() => resolve(true));
+  if (!m.isMoving() && m.loaded() && m.areTilesLoaded()) {
+    // A data update may still be in flight: wait for one idle, with a short fallback.
+    let fired = false;
+    m.once('idle', () => { fired = true; done(); });
+    m.triggerRepaint();
+    setTimeout(() => { if (!fired) done(); }, 1500);
+  } else m.once('idle', done);
+}));
+
+const siteCount = async (page) => {
+  const t = (await page.textContent('#site-count')) || '';
+  const m = t.match(/(\d+)\s+of\s+(\d+)\s+sites/);
+  if (!m) throw new Error(`site-count text is "${t}"`);
+  return { shown: Number(m[1]), total: Number(m[2]) };
+};
+
+async function main() {
+  let mock = null;
+  let base = args.find((a) => !a.startsWith('--')) || process.env.ATLAS_URL || '';
+  if (useMock || !base) {
+    if (!useMock && !base) console.log('# no base URL given: starting the mock server');
+    mock = await startMock();
+    base = mock.url;
+  }
+  if (!base.endsWith('/')) base += '/';
+  console.log(`# testing ${base}`);
+
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlas-e2e-'));
+  let context;
+  const external = [];
+  const pageErrors = [];
+  const httpErrors = [];
+  const consoleErrors = [];
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--no-first-run', '--disable-sync', '--disable-quic', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+    context.on('request', (r) => { if (!isLocal(r.url())) external.push(r.url()); });
+    // 404 is expected only for the optional config and power-plant layer.
+    context.on('response', (r) => {
+      const u = r.url();
+      if (r.status() >= 400 && !/\/config\.json$|\/collections\/power-plants\/items/.test(u)) httpErrors.push(`${r.status()} ${u}`);
+    });
+    context.on('weberror', (e) => pageErrors.push(String(e.error())));
+
+    const page = context.pages()[0] || (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text().split('\n')[0]);
+    });
+
+    // ---- load
+    const t0 = Date.now();
+    await page.goto(base, { waitUntil: 'domcontentloaded' });
+    let readyMs = null;
+    await check('page becomes ready (data-ready=1)', async () => {
+      await waitReady(page);
+      const r = await page.evaluate(() => document.body.dataset.ready);
+      assert(r === '1', `data-ready is "${r}"; banner: ${await page.textContent('#status-banner')}`);
+      readyMs = Date.now() - t0;
+      const inPage = await page.evaluate(() => window.atlasLoadMs);
+      return `${readyMs} ms from navigation, ${inPage} ms after script start`;
+    });
+    if (failed) throw new Error('page did not load; later checks skipped');
+
+    await check('ready within 10 s (target < 2 s on loopback)', async () => {
+      assert(readyMs < 10000, `${readyMs} ms`);
+      return `${readyMs} ms`;
+    });
+
+    await check('/map serves the page too', async () => {
+      const r = await page.request.get(new URL('map', base).href);
+      assert(r.ok(), `HTTP ${r.status()}`);
+      assert((await r.text()).includes('id="map"'), 'no map container in /map');
+    });
+
+    await check('site and county layers render features', async () => {
+      const n = await page.evaluate(() => {
+        const m = window.atlasMap;
+        const L = window.atlasLayers;
+        return { sites: m.queryRenderedFeatures({ layers: [L.sites] }).length, counties: m.queryRenderedFeatures({ layers: [L.counties] }).length };
+      });
+      assert(n.sites > 0, 'no site features rendered');
+      assert(n.counties > 0, 'no county features rendered');
+      return `${n.sites} site, ${n.counties} county features`;
+    });
+
+    const initial = await siteCount(page);
+    await check('site counter shows all sites initially', async () => {
+      assert(initial.total > 0 && initial.shown === initial.total, `${initial.shown} of ${initial.total}`);
+      return `${initial.shown} of ${initial.total}`;
+    });
+
+    await check('choropleth legend and attribution line present', async () => {
+      const legend = await page.textContent('#legend-choropleth');
+      assert(/no data/.test(legend), 'legend lacks "no data"');
+      const attr = await page.textContent('.maplibregl-ctrl-attrib');
+      assert(attr && attr.length > 10, 'attribution line is empty');
+    });
+
+    // ---- click a known site (markers sharing a point are spread: read the displayed position)
+    await check(`clicking ${KNOWN_SITE} opens its panel`, async () => {
+      const coords = await page.evaluate((id) => {
+        const m = window.atlasMap;
+        const f = m.querySourceFeatures('sites').find((x) => x.properties.id === id);
+        return f ? f.geometry.coordinates : null;
+      }, KNOWN_SITE);
+      assert(coords, `${KNOWN_SITE} not in the sites source`);
+      await page.evaluate((c) => { window.atlasMap.jumpTo({ center: c, zoom: 7 }); }, coords);
+      await waitIdle(page);
+      const pt = await page.evaluate((id) => {
+        const m = window.atlasMap;
+        const f = m.queryRenderedFeatures({ layers: [window.atlasLayers.sites] }).find((x) => x.properties.id === id);
+        if (!f) return null;
+        const p = m.project(f.geometry.coordinates);
+        const r = m.getContainer().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      }, KNOWN_SITE);
+      assert(pt, `${KNOWN_SITE} not rendered after zooming to it`);
+      await page.mouse.click(pt.x, pt.y);
+      await page.waitForFunction((name) => document.getElementById('details').textContent.includes(name), KNOWN_NAME, { timeout: 5000 });
+      const text = await page.textContent('#details');
+      assert(/not the site itself/.test(text), 'no location-precision explanation');
+      assert(/unknown/.test(text), 'unknown figures are not shown as "unknown"');
+      assert((await page.locator('#details a[href^="http"]').count()) > 0, 'no source links');
+      assert((await page.evaluate(() => location.hash)).includes('sel=site:xj-yiwu-acc'), 'selection not in URL');
+    });
+
+    await check('clicking a county opens its figures and site list', async () => {
+      const pt = await page.evaluate(() => {
+        const m = window.atlasMap;
+        const c = m.getCanvas();
+        // A county point clear of site markers: scan a grid for a pixel with a county but no site.
+        for (let y = 60; y < c.clientHeight - 60; y += 40) {
+          for (let x = 60; x < c.clientWidth - 60; x += 40) {
+            const f = m.queryRenderedFeatures([[x - 12, y - 12], [x + 12, y + 12]], { layers: [window.atlasLayers.sites, window.atlasLayers.counties] });
+            if (f.length && f.every((g) => g.layer.id === window.atlasLayers.counties)) {
+              const r = m.getContainer().getBoundingClientRect();
+              return { x: r.left + x, y: r.top + y, name: f[0].properties.name_en };
+            }
+          }
+        }
+        return null;
+      });
+      assert(pt, 'no clear county pixel found');
+      await page.mouse.click(pt.x, pt.y);
+      await page.waitForFunction(() => !!document.querySelector('#details article.county'), null, { timeout: 5000 });
+      const text = await page.textContent('#details');
+      assert(/Sites in this county/.test(text), 'no site list in the county panel');
+      return pt.name;
+    });
+
+    // ---- screenshot: whole west, site panel open
+    await page.evaluate(() => { window.atlasMap.fitBounds([[73.4, 20.8], [126.1, 53.4]], { padding: 20, duration: 0 }); });
+    await waitIdle(page);
+    await page.locator('#details [data-clear]').first().click({ timeout: 5000 }).catch(() => {});
+    await page.locator(`#details [data-site="${KNOWN_SITE}"]`).first().click({ timeout: 5000 }).catch(() => {});
+    await page.evaluate(() => { window.atlasMap.fitBounds([[73.4, 20.8], [126.1, 53.4]], { padding: 20, duration: 0 }); });
+    await waitIdle(page);
+    await page.mouse.move(5, 790);
+    await check('screenshot saved', async () => {
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+      assert(fs.statSync(SCREENSHOT).size > 10000, 'screenshot is suspiciously small');
+      return SCREENSHOT;
+    });
+
+    // ---- filters
+    await check('province filter changes the site count', async () => {
+      await page.selectOption('#f-province', 'Ningxia');
+      await page.waitForFunction((n) => !new RegExp(`^${n} of`).test(document.getElementById('site-count').textContent.trim()), initial.shown, { timeout: 5000 });
+      const c = await siteCount(page);
+      assert(c.shown > 0 && c.shown < initial.total, `${c.shown} of ${c.total}`);
+      assert((await page.evaluate(() => location.hash)).includes('province=Ningxia'), 'province not in URL');
+      await waitIdle(page);
+      const rendered = await page.evaluate(() => new Set(window.atlasMap.queryRenderedFeatures({ layers: [window.atlasLayers.sites] }).map((f) => f.properties.id)).size);
+      assert(rendered <= c.shown, `${rendered} site markers rendered but ${c.shown} counted`);
+      return `${c.shown} of ${c.total}`;
+    });
+
+    await check('status and date filters change the site count', async () => {
+      const before = await siteCount(page);
+      await page.locator('#f-status input[value="operational"]').uncheck();
+      const after = await siteCount(page);
+      assert(after.shown < before.shown, `unchecking operational: ${before.shown} -> ${after.shown}`);
+      await page.locator('#f-status input[value="operational"]').check();
+      await page.fill('#f-from', '2030-01');
+      await page.dispatchEvent('#f-from', 'change');
+      await page.locator('#f-undated').uncheck();
+      const none = await siteCount(page);
+      assert(none.shown === 0, `from 2030-01 without undated: ${none.shown}`);
+      await page.click('#f-reset');
+      const reset = await siteCount(page);
+      assert(reset.shown === initial.total, `after reset: ${reset.shown}`);
+      await page.selectOption('#f-province', 'Ningxia');
+    });
+
+    await check('county table sorts by a clicked header', async () => {
+      await page.click('#tab-btn-table');
+      await page.waitForSelector('#county-table tbody tr');
+      const names = async () => page.$$eval('#county-table tbody th', (ths) => ths.map((t) => t.textContent));
+      await page.click('#county-table button[data-sort="name_en"]');
+      const asc = await names();
+      const sorted = [...asc].sort((a, b) => a.localeCompare(b));
+      assert(JSON.stringify(asc) === JSON.stringify(sorted), 'not sorted ascending by name');
+      await page.click('#county-table button[data-sort="name_en"]');
+      const desc = await names();
+      assert(desc[0] === asc[asc.length - 1], 'second click does not reverse');
+      return `${asc.length} rows`;
+    });
+
+    await check('a plot image loads', async () => {
+      await page.click('#tab-btn-plots');
+      const img = page.locator('#plots img').first();
+      await img.waitFor({ timeout: 5000 });
+      await page.waitForFunction(() => {
+        const i = document.querySelector('#plots img');
+        return i && i.complete && i.naturalWidth > 0;
+      }, null, { timeout: 30000 });
+      const src = await img.getAttribute('src');
+      assert(/province=Ningxia/.test(src), `plot not for the filtered province: ${src}`);
+      assert((await page.locator('#plots a[href*=".svg"]').count()) > 0, 'no SVG download');
+      return src;
+    });
+
+    await check('download links for the layers', async () => {
+      await page.click('#tab-btn-data');
+      const hrefs = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
+      assert(hrefs.some((h) => /collections\/sites\/items\?f=json/.test(h)), 'no sites GeoJSON link');
+      assert(hrefs.some((h) => /collections\/counties\/items\?f=csv/.test(h)), 'no counties CSV link');
+      const r = await page.request.get(new URL(hrefs.find((h) => /sites\/items\?f=csv/.test(h)), base).href);
+      assert(r.ok(), `sites CSV: HTTP ${r.status()}`);
+    });
+
+    // ---- the URL reproduces the view
+    await check('a copied URL reproduces the view', async () => {
+      await waitIdle(page);
+      await page.waitForTimeout(300);
+      const url = page.url();
+      const want = await siteCount(page);
+      const p2 = await context.newPage();
+      await p2.goto(url, { waitUntil: 'domcontentloaded' });
+      await waitReady(p2);
+      const got = await siteCount(p2);
+      const prov = await p2.inputValue('#f-province');
+      const z = await p2.evaluate(() => window.atlasMap.getZoom());
+      const z1 = await page.evaluate(() => window.atlasMap.getZoom());
+      await p2.close();
+      assert(got.shown === want.shown, `count ${got.shown} != ${want.shown}`);
+      assert(prov === 'Ningxia', `province select is "${prov}"`);
+      assert(Math.abs(z - z1) < 0.05, `zoom ${z} != ${z1}`);
+    });
+
+    // ---- narrow phone screen
+    await check('narrow screen: panel collapses, map stays usable', async () => {
+      const p3 = await context.newPage();
+      await p3.setViewportSize({ width: 390, height: 800 });
+      await p3.goto(base, { waitUntil: 'domcontentloaded' });
+      await waitReady(p3);
+      const info = await p3.evaluate(() => ({
+        collapsed: document.getElementById('panel').dataset.collapsed,
+        toggle: getComputedStyle(document.getElementById('panel-toggle')).display,
+        mapH: document.getElementById('map').clientHeight,
+        count: document.getElementById('site-count').getBoundingClientRect().height > 0,
+      }));
+      await p3.click('#panel-toggle');
+      const expanded = await p3.getAttribute('#panel-toggle', 'aria-expanded');
+      await p3.close();
+      assert(info.collapsed === 'true', 'panel not collapsed');
+      assert(info.toggle !== 'none', 'no panel toggle');
+      assert(info.mapH > 500, `map only ${info.mapH}px high`);
+      assert(info.count, 'site counter hidden');
+      assert(expanded === 'true', 'toggle does not expand the panel');
+    });
+
+    await check('no request left the origin', async () => {
+      assert(external.length === 0, `${external.length} external: ${external.slice(0, 3).join(', ')}`);
+    });
+    await check('no uncaught page errors or console errors', async () => {
+      assert(pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
+      assert(consoleErrors.length === 0, consoleErrors.slice(0, 3).join(' | '));
+    });
+    await check('no failed requests (except optional config and plants)', async () => {
+      assert(httpErrors.length === 0, httpErrors.slice(0, 3).join(' | '));
+    });
+  } catch (e) {
+    fail('run', e && e.message ? e.message.split('\n')[0] : String(e));
+  } finally {
+    if (context) await context.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    if (mock) mock.child.kill();
+  }
+}
+
+await main();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

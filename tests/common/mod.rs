@@ -1,0 +1,63 @@
+//! Shared test helpers: the bundled data, and the power-plant files read in place from
+//! `../shared/data/china_power` (or `$COMPUTE_ATLAS_SHARED/data/china_power`).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use compute_atlas::{Atlas, AtlasConfig};
+
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("COMPUTE_ATLAS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+/// The GEM and GPPD files, or `None` after saying loudly that tests needing them skip.
+/// With `COMPUTE_ATLAS_REQUIRE_EXTERNAL=1` (set by CI) a missing file fails the test instead.
+pub fn plant_files() -> Option<Vec<PathBuf>> {
+    let dir = shared_dir().join("data/china_power");
+    let names = [
+        "gem_gcpt_china_units_2024-07.csv",
+        "gem_ghpt_china_2024-05.csv",
+        "gem_gogpt_china_2024-08.csv",
+        "gem_gnpt_china_2024-07.csv",
+        "gem_gbpt_china_2024-09.csv",
+        "gppd_v1.3.0_china.csv",
+    ];
+    let files: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    if let Some(missing) = files.iter().find(|f| !f.exists()) {
+        let msg = format!(
+            "power-plant file {} not found (set COMPUTE_ATLAS_SHARED to the folder holding data/china_power)",
+            missing.display()
+        );
+        if std::env::var("COMPUTE_ATLAS_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
+            panic!("{msg}; COMPUTE_ATLAS_REQUIRE_EXTERNAL=1 forbids skipping");
+        }
+        eprintln!("\n!!!! SKIPPED: {msg} !!!!\n");
+        return None;
+    }
+    Some(files)
+}
+
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata")
+}
+
+/// The atlas of the bundled data alone.
+pub fn atlas() -> &'static Atlas {
+    static A: OnceLock<Atlas> = OnceLock::new();
+    A.get_or_init(|| Atlas::build(&AtlasConfig::new(data_dir())).expect("bundled data builds"))
+}
+
+/// The atlas with every plant file, when they are available.
+pub fn atlas_with_plants() -> Option<&'static Atlas> {
+    static A: OnceLock<Option<Atlas>> = OnceLock::new();
+    A.get_or_init(|| {
+        let files = plant_files()?;
+        let mut config = AtlasConfig::new(data_dir());
+        config.plant_files = files;
+        Some(Atlas::build(&config).expect("bundled data with plants builds"))
+    })
+    .as_ref()
+}
