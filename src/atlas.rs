@@ -345,34 +345,49 @@ impl Atlas {
             })
             .collect();
         let plant_arg = (!config.plant_files.is_empty()).then_some(plant_facts.as_slice());
-        let county_figures = figures::unit_figures(
-            Level::County,
-            &counties
-                .iter()
-                .map(|c| (c.adcode, c.area_km2))
-                .collect::<Vec<_>>(),
-            &site_facts,
-            plant_arg,
-        )?;
-        let prefecture_figures = figures::unit_figures(
-            Level::Prefecture,
-            &prefectures
-                .iter()
-                .map(|c| (c.adcode, c.area_km2))
-                .collect::<Vec<_>>(),
-            &site_facts,
-            plant_arg,
-        )?;
-        let province_figures = figures::unit_figures(
-            Level::Province,
-            &provinces
-                .iter()
-                .map(|c| (c.adcode, c.area_km2))
-                .collect::<Vec<_>>(),
-            &site_facts,
-            plant_arg,
-        )?;
-        let province_solar_mw = figures::solar_pv_by_province(&province_stats)?;
+        // polars blocks on its own async runtime, which panics when called from inside a
+        // current-thread tokio runtime (an actix handler reloading the data, a test): run the
+        // joins on a thread of their own.
+        let (county_figures, prefecture_figures, province_figures, province_solar_mw) =
+            std::thread::scope(|s| {
+                s.spawn(|| -> Result<_, figures::FiguresError> {
+                    let county = figures::unit_figures(
+                        Level::County,
+                        &counties
+                            .iter()
+                            .map(|c| (c.adcode, c.area_km2))
+                            .collect::<Vec<_>>(),
+                        &site_facts,
+                        plant_arg,
+                    )?;
+                    let prefecture = figures::unit_figures(
+                        Level::Prefecture,
+                        &prefectures
+                            .iter()
+                            .map(|c| (c.adcode, c.area_km2))
+                            .collect::<Vec<_>>(),
+                        &site_facts,
+                        plant_arg,
+                    )?;
+                    let province = figures::unit_figures(
+                        Level::Province,
+                        &provinces
+                            .iter()
+                            .map(|c| (c.adcode, c.area_km2))
+                            .collect::<Vec<_>>(),
+                        &site_facts,
+                        plant_arg,
+                    )?;
+                    Ok((
+                        county,
+                        prefecture,
+                        province,
+                        figures::solar_pv_by_province(&province_stats)?,
+                    ))
+                })
+                .join()
+                .expect("figures thread does not panic")
+            })?;
         lap("figures", &mut timings);
 
         let counted_by_fuel = counted_plant_indexes(&plants, &plant_counted);

@@ -315,6 +315,11 @@ fn figure_props() -> Vec<PropDef> {
     v
 }
 
+/// Names of the figure properties every unit carries (the metrics of tables and maps).
+pub fn figure_property_names() -> Vec<&'static str> {
+    figure_props().into_iter().map(|p| p.name).collect()
+}
+
 /// Property name of a fuel's operating capacity, e.g. `plant_mw_coal`.
 pub fn plant_mw_name(f: Fuel) -> &'static str {
     match f {

@@ -5,6 +5,7 @@
 //! prepared polygons) -> [`figures`] (polars joins per county, prefecture, province) -> the
 //! immutable [`atlas::Atlas`] that the server and the plots share.
 
+pub mod analytics;
 pub mod atlas;
 pub mod crs;
 pub mod figures;

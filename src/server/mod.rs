@@ -4,6 +4,7 @@
 //! The snapshot ([`Served`]) is built once at start-up (and on reload) and shared immutably;
 //! no handler reads a file.
 
+mod analytics;
 mod error;
 mod ogc;
 mod openapi;
@@ -23,6 +24,7 @@ pub use state::{AppState, Served};
 /// Registers every route on an actix `App`; used by `serve` and by the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ogc::configure(cfg);
+    analytics::configure(cfg);
     webmap::configure(cfg);
 }
 

@@ -139,11 +139,11 @@ pub fn respond(
         .body(body)
 }
 
-fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
     Ok(query::parse_pairs(req.query_string())?)
 }
 
-fn only_params(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn only_params(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiError> {
     for (k, _) in pairs {
         if !allowed.contains(&k.as_str()) {
             return Err(ApiError::bad_request(format!(
@@ -155,7 +155,7 @@ fn only_params(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiEr
     Ok(())
 }
 
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)

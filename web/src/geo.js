@@ -80,13 +80,13 @@ export function labelPoint(geom) {
     const a = ringAreaPlanar(p[0]);
     if (a > area) { area = a; poly = p; }
   }
-  const rings = poly.map((r) => thin(r, 600));
+  const rings = poly.map((r, i) => thin(r, i === 0 ? 240 : 60));
   const b = bboxOf({ coordinates: [rings[0]] });
   const kx = Math.cos((((b[1] + b[3]) / 2) * Math.PI) / 180);
   let best = null, bestD = -1;
   let [x0, y0, x1, y1] = b;
   for (let pass = 0; pass < 3; pass++) {
-    const n = 16;
+    const n = 12;
     const sx = (x1 - x0) / n, sy = (y1 - y0) / n;
     for (let i = 0; i <= n; i++) {
       for (let j = 0; j <= n; j++) {

@@ -335,9 +335,10 @@ function addLayers(basemapUrl) {
     paint: {
       'circle-color': ['match', ['get', 'fuel'], ...Object.entries(FUEL_COLOR).flat(), FUEL_COLOR.other],
       'circle-radius': ['interpolate', ['linear'], ['zoom'],
-        3, ['case', ['==', ['typeof', ['get', 'capacity_mw']], 'number'], ['min', 9, ['+', 1.2, ['/', ['sqrt', ['max', 0, ['get', 'capacity_mw']]], 10]]], 1.5],
-        9, ['case', ['==', ['typeof', ['get', 'capacity_mw']], 'number'], ['min', 18, ['+', 2.5, ['/', ['sqrt', ['max', 0, ['get', 'capacity_mw']]], 5]]], 3]],
-      'circle-opacity': 0.8,
+        3, ['case', ['==', ['typeof', ['get', 'capacity_mw']], 'number'], ['min', 6, ['+', 1, ['/', ['sqrt', ['max', 0, ['get', 'capacity_mw']]], 16]]], 1.2],
+        6, ['case', ['==', ['typeof', ['get', 'capacity_mw']], 'number'], ['min', 10, ['+', 1.5, ['/', ['sqrt', ['max', 0, ['get', 'capacity_mw']]], 9]]], 2],
+        10, ['case', ['==', ['typeof', ['get', 'capacity_mw']], 'number'], ['min', 20, ['+', 3, ['/', ['sqrt', ['max', 0, ['get', 'capacity_mw']]], 4]]], 4]],
+      'circle-opacity': 0.75,
       'circle-stroke-color': '#0b1118',
       'circle-stroke-width': 0.5,
     },
@@ -577,14 +578,14 @@ function renderDetails() {
   else renderOverview();
 }
 
-function setSelection(sel, { props, fly = false } = {}) {
+function setSelection(sel, { props, fly = false, restore = false } = {}) {
   state.sel = sel;
   const [kind, id] = sel.split(':');
   if (map.getLayer('sites-selected')) map.setFilter('sites-selected', ['==', ['get', 'id'], kind === 'site' ? id : '__none__']);
   if (map.getLayer('counties-selected')) map.setFilter('counties-selected', ['==', ['get', 'adcode'], kind === 'county' ? id : '__none__']);
   if (kind === 'county') renderCounty(id, props);
   else renderDetails();
-  if (sel) {
+  if (sel && !restore) {
     showTab('details');
     if (narrow.matches) setCollapsed(false);
     revealDetails();
@@ -1057,8 +1058,8 @@ async function main() {
   syncControls();
   renderLegends();
   refreshAll();
+  if (state.sel) setSelection(state.sel, { restore: true });
   showTab(['details', 'table', 'plots', 'bases', 'data'].includes(state.tab) ? state.tab : 'details');
-  if (state.sel) setSelection(state.sel);
   if (state.province && !(state.center && state.zoom != null)) fitProvince();
   wireMap();
   performance.mark('atlas:ui');

@@ -1,0 +1,166 @@
+//! `/analytics/...`: the figures behind the maps and plots, as JSON or CSV.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::ogc::{get, negotiate, only_params, pairs, respond, Format, JSON};
+use super::query;
+use super::{ApiError, AppState};
+use crate::analytics::{self, AnalyticsError, Level};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/analytics/counties",
+        web::get().to(|r, s| units(r, s, Level::County)),
+    )
+    .route(
+        "/analytics/prefectures",
+        web::get().to(|r, s| units(r, s, Level::Prefecture)),
+    )
+    .route(
+        "/analytics/provinces",
+        web::get().to(|r, s| units(r, s, Level::Province)),
+    )
+    .route("/analytics/sites/{id}/power", web::get().to(site_power))
+    .route("/analytics/summary", web::get().to(summary));
+}
+
+impl From<AnalyticsError> for ApiError {
+    fn from(e: AnalyticsError) -> ApiError {
+        match e {
+            AnalyticsError::UnknownSite(_) => ApiError::not_found(e.to_string()),
+            _ => ApiError::bad_request(e.to_string()),
+        }
+    }
+}
+
+fn csv_of(rows: &[serde_json::Map<String, Value>]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = rows
+        .first()
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default();
+    let err = |e: csv::Error| ApiError::internal(format!("writing CSV failed: {e}"));
+    w.write_record(&header).map_err(err)?;
+    for r in rows {
+        w.write_record(r.values().map(|v| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }))
+        .map_err(err)?;
+    }
+    String::from_utf8(
+        w.into_inner()
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+    )
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+async fn units(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    level: Level,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f", "province", "sort", "top"])?;
+    let format = negotiate(&req, get(&p, "f"), true)?;
+    let top = get(&p, "top")
+        .map(|v| query::parse_uint("top", v, 1, 100_000))
+        .transpose()?
+        .map(|v| v as usize);
+    let served = state.snapshot();
+    let table = analytics::table(
+        &served.atlas,
+        level,
+        get(&p, "province"),
+        get(&p, "sort"),
+        top,
+    )?;
+    if format == Format::Csv {
+        let rows: Vec<_> = table.rows.iter().map(|r| r.0.clone()).collect();
+        return Ok(respond(
+            &req,
+            &served,
+            "text/csv; charset=utf-8",
+            csv_of(&rows)?,
+        ));
+    }
+    let body = json!({
+        "level": table.level,
+        "province": table.province,
+        "sort": table.sort,
+        "units": table.units,
+        "returned": table.rows.len(),
+        "known": table.known,
+        "metrics": analytics::metrics(),
+        "notes": "null means unknown (no site reports the figure, or no plant file is loaded), not zero",
+        "rows": table.rows,
+    });
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+async fn site_power(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f", "radius_km"])?;
+    negotiate(&req, get(&p, "f"), false)?;
+    let radius = match get(&p, "radius_km") {
+        None => 100.0,
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => r,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "radius_km must be a number above 0 and at most 1000, got {v:?}"
+                )))
+            }
+        },
+    };
+    let served = state.snapshot();
+    let atlas = &served.atlas;
+    let (i, power) = analytics::site_power(atlas, &path, radius)?;
+    let s = &atlas.sites[i];
+    let within = &power.within[0];
+    let body = json!({
+        "site": {"id": s.id, "name_en": s.name_en, "lon": s.lon, "lat": s.lat, "location_precision": s.location_precision.as_str()},
+        "radius_km": radius,
+        "plants_loaded": atlas.has_plants(),
+        "operating_mw": if atlas.has_plants() { json!(within.total_mw) } else { Value::Null },
+        "operating_plants": if atlas.has_plants() { json!(within.plants) } else { Value::Null },
+        "by_fuel": within.by_fuel.iter().map(|(f, mw)| json!({"fuel": f.as_str(), "mw": mw})).collect::<Vec<_>>(),
+        "nearest": power.nearest.iter().map(|n| json!({
+            "fuel": n.fuel.as_str(), "plant_id": n.plant_id, "name": n.name,
+            "capacity_mw": n.capacity_mw, "distance_km": (n.distance_km * 1000.0).round() / 1000.0,
+        })).collect::<Vec<_>>(),
+        "notes": "Distances are geodesic (WGS84) from the site's point, which is an administrative seat, not the site itself. Operating capacity counts GEM trackers, and GPPD only for fuels no GEM tracker covers.",
+    });
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f", "province"])?;
+    negotiate(&req, get(&p, "f"), false)?;
+    let served = state.snapshot();
+    let atlas = &served.atlas;
+    let body = match get(&p, "province") {
+        Some(list) => {
+            let names: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            analytics::summary(atlas, &names)?
+        }
+        None => json!({
+            "xinjiang_and_qinghai": analytics::summary(atlas, &["Xinjiang", "Qinghai"])?,
+            "xinjiang": analytics::summary(atlas, &["Xinjiang"])?,
+            "qinghai": analytics::summary(atlas, &["Qinghai"])?,
+            "all_western_provinces": analytics::summary(atlas, &[])?,
+        }),
+    };
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
