@@ -19,7 +19,7 @@ pub struct AtlasConfig {
     pub data_dir: PathBuf,
     /// Power-plant files (GEM trackers, GPPD), read at run time, never bundled.
     pub plant_files: Vec<PathBuf>,
-    /// Fail on any data problem instead of reporting it.
+    /// Fail on any data error (a row that would be left out) instead of reporting it.
     pub strict: bool,
 }
 
@@ -417,12 +417,12 @@ impl Atlas {
             .enumerate()
             .map(|(i, p)| (p.id.clone(), i))
             .collect();
-        if config.strict && !problems.is_empty() {
-            return Err(LoadError::Strict {
-                count: problems.len(),
-                first: problems.0[0].to_string(),
+        // Strict mode refuses data with errors (rows left out); warnings keep their rows and are
+        // only reported (e.g. a stated county newer than the boundaries).
+        if config.strict {
+            if let Some(first) = problems.errors().next() {
+                return Err(LoadError::Strict { count: problems.errors().count(), first: first.to_string() }.into());
             }
-            .into());
         }
         Ok(Atlas {
             counties,

@@ -26,7 +26,8 @@ pub struct DataArgs {
     /// Repeat for several files.
     #[arg(long = "plants", value_name = "FILE")]
     plants: Vec<PathBuf>,
-    /// Fail on any data problem instead of loading the good rows and reporting the rest.
+    /// Fail on any data error (a bad row) instead of loading the good rows and reporting the
+    /// rest; warnings (rows kept) never fail.
     #[arg(long)]
     strict: bool,
 }
@@ -57,8 +58,12 @@ enum Command {
         /// off by default so the page works offline.
         #[arg(long)]
         basemap_url: Option<String>,
+        /// Enable POST /admin/reload, guarded by this bearer token (without it the route does
+        /// not exist). SIGHUP reloads in any case.
+        #[arg(long, env = "COMPUTE_ATLAS_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
     },
-    /// Check the data: layer counts, problems, and a per-province table. Exits 1 on problems
+    /// Check the data: layer counts, problems, and a per-province table. Exits 1 on data errors
     /// in strict mode.
     Check {
         #[command(flatten)]
@@ -99,6 +104,7 @@ pub fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
@@ -115,12 +121,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             },
             "127.0.0.1:8080".parse().expect("valid address"),
             None,
+            None,
         ),
         Some(Command::Serve {
             data,
             bind,
             basemap_url,
-        }) => serve(&data, bind, basemap_url),
+            admin_token,
+        }) => serve(&data, bind, basemap_url, admin_token),
         Some(Command::Check { data, all }) => check(&data, all),
         Some(Command::Locate { data, lon, lat }) => locate(&data, lon, lat),
         Some(Command::BenchJoin {
@@ -257,11 +265,8 @@ fn check(data: &DataArgs, all: bool) -> Result<ExitCode> {
         println!("(plant capacity unknown: no plant file loaded)");
     }
     println!("note: PFLOPS sums add figures of different scopes (built, phase 1, planned lower bounds); read each site's pflops_scope before quoting.");
-    if strict && !atlas.problems.is_empty() {
-        println!(
-            "strict: failing because of {} problem(s)",
-            atlas.problems.len()
-        );
+    if strict && errors > 0 {
+        println!("strict: failing because of {errors} data error(s)");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -347,8 +352,8 @@ fn bench_join(
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>) -> Result<ExitCode> {
-    use compute_atlas::server::{AppState, Served, WebConfig};
+fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>, admin_token: Option<String>) -> Result<ExitCode> {
+    use compute_atlas::server::{AdminToken, AppState, Served, WebConfig};
     let config = data.config();
     let t = Instant::now();
     let served = Served::build(&config)?;
@@ -364,6 +369,7 @@ fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>) -
     actix_web::rt::System::new().block_on(compute_atlas::server::serve(
         state,
         WebConfig { basemap },
+        admin_token.filter(|t| !t.is_empty()).map(AdminToken),
         bind,
     ))?;
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@ pub mod index;
 pub mod layers;
 pub mod load;
 pub mod model;
+pub mod plot;
 pub mod server;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};

@@ -46,7 +46,7 @@ impl Resp {
 }
 
 async fn get_with(uri: &str, headers: &[(&str, &str)]) -> Resp {
-    let svc = atest::init_service(app(state(), Data::new(WebConfig::default()))).await;
+    let svc = atest::init_service(app(state(), Data::new(WebConfig::default()), None)).await;
     let mut req = atest::TestRequest::get().uri(uri);
     for (k, v) in headers {
         req = req.insert_header((*k, *v));

@@ -42,7 +42,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             size,
             if bold { FontStyle::Bold } else { FontStyle::Normal },
         );
-        TextStyle::from(font).color(&rgb(colour)).pos(Pos::new(align, VPos::Top))
+        TextStyle { font, color: rgb(colour).to_backend_color(), pos: Pos::new(align, VPos::Top) }
     }
 
     /// Draws `s` with its baseline at `y`, anchored at `x` by `align`.

@@ -49,7 +49,8 @@ pub fn luma(c: Rgb) -> f64 {
     0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64
 }
 
-/// Qualitative colours (Paul Tol's "muted" scheme extended) for provinces, colour-blind safe.
+/// Qualitative colours (Paul Tol's "muted" scheme extended) for the provinces in
+/// `WESTERN_PROVINCES` order, colour-blind safe.
 pub const QUALITATIVE: [Rgb; 12] = [
     (0x33, 0x22, 0x88),
     (0x88, 0xcc, 0xee),
@@ -58,11 +59,11 @@ pub const QUALITATIVE: [Rgb; 12] = [
     (0x99, 0x99, 0x33),
     (0xdd, 0xcc, 0x77),
     (0xcc, 0x66, 0x77),
-    (0x88, 0x22, 0x55),
+    (0x77, 0x77, 0x77),
     (0xaa, 0x44, 0x99),
     (0xee, 0x88, 0x66),
+    (0x88, 0x22, 0x55),
     (0x44, 0x77, 0xaa),
-    (0x66, 0x66, 0x66),
 ];
 
 /// Colour of a fuel in the stacked capacity bars.

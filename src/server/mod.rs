@@ -4,6 +4,7 @@
 //! The snapshot ([`Served`]) is built once at start-up (and on reload) and shared immutably;
 //! no handler reads a file.
 
+mod admin;
 mod analytics;
 mod error;
 mod ogc;
@@ -17,6 +18,7 @@ use std::net::SocketAddr;
 use actix_web::{middleware, web, App, HttpServer};
 
 pub use self::webmap::WebConfig;
+pub use admin::AdminToken;
 
 pub use error::ApiError;
 pub use state::{AppState, Served};
@@ -32,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn app(
     state: web::Data<AppState>,
     web_config: web::Data<WebConfig>,
+    admin: Option<AdminToken>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -47,9 +50,11 @@ pub fn app(
         .allow_any_header()
         .expose_headers(["Content-Crs", "ETag", "Link", "Warning"])
         .max_age(3600);
+    let admin_routes = admin.clone();
     App::new()
         .app_data(state)
         .app_data(web_config)
+        .app_data(web::Data::new(admin))
         .app_data(
             web::QueryConfig::default()
                 .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
@@ -62,22 +67,50 @@ pub fn app(
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)
+        .configure(move |cfg| {
+            if admin_routes.is_some() {
+                admin::configure(cfg);
+            }
+        })
         .default_service(web::to(error::not_found))
 }
 
-/// Runs the server until SIGINT/SIGTERM.
+/// Runs the server until SIGINT/SIGTERM; SIGHUP reloads the data.
 pub async fn serve(
     state: AppState,
     web_config: WebConfig,
+    admin: Option<AdminToken>,
     bind: SocketAddr,
 ) -> std::io::Result<()> {
     let data = web::Data::new(state);
     let web_config = web::Data::new(web_config);
     tracing::info!("serving on http://{bind}/ (web map at /map)");
-    HttpServer::new(move || app(data.clone(), web_config.clone()))
+    #[cfg(unix)]
+    {
+        let data = data.clone();
+        actix_web::rt::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                tracing::warn!("cannot listen for SIGHUP; reload with POST /admin/reload instead");
+                return;
+            };
+            while hup.recv().await.is_some() {
+                let d = data.clone();
+                let old = d.snapshot().version.clone();
+                match web::block(move || d.reload()).await {
+                    Ok(Ok(new)) => tracing::info!("reloaded on SIGHUP: version {old} -> {}", new.version),
+                    Ok(Err(e)) => tracing::error!("reload on SIGHUP failed, still serving version {old}: {e}"),
+                    Err(e) => tracing::error!("reload on SIGHUP failed: {e}"),
+                }
+            }
+        });
+    }
+    HttpServer::new(move || app(data.clone(), web_config.clone(), admin.clone()))
+        // Slow clients (slowloris) get 5 s to send their request head, then are dropped.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
         .bind(bind)?
         .shutdown_timeout(10)
-        .client_request_timeout(std::time::Duration::from_secs(10))
         .run()
         .await
 }

@@ -49,6 +49,8 @@ impl Served {
 pub struct AppState {
     current: ArcSwap<Served>,
     pub config: AtlasConfig,
+    /// One reload at a time: two concurrent rebuilds would only waste CPU.
+    reloading: std::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
         AppState {
             current: ArcSwap::from_pointee(served),
             config,
+            reloading: std::sync::Mutex::new(()),
         }
     }
 
@@ -66,6 +69,7 @@ impl AppState {
     /// Builds a new snapshot from the configuration and swaps it in; on failure the old one
     /// stays and the error is returned.
     pub fn reload(&self) -> Result<Arc<Served>, AtlasError> {
+        let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let served = Arc::new(Served::build(&self.config)?);
         self.current.store(served.clone());
         Ok(served)

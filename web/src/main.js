@@ -8,12 +8,16 @@ import './style.css';
 
 import { esc, fmtNum, fmtCny, fmtText, fmtBool, isNum, safeUrl, splitUrls, STATUS_LABEL, PRECISION_TEXT, UNKNOWN } from './format.js';
 import { bboxOf, validBbox, labelPoint, pointKey, spreadOffsets, offsetLngLat } from './geo.js';
-import { readUrl, writeUrl, dateInRange, METRICS, metricLabel, STATUSES, defaultState } from './state.js';
+import { readUrl, writeUrl, dateInRange, metricLabel, defaultState, DEFAULT_METRICS, DEFAULT_METRIC } from './state.js';
 
 // ---------------------------------------------------------------- constants
 const WEST_BOUNDS = [[73.4, 20.8], [126.1, 53.4]];
 const ITEMS = (id, extra = '') => `/collections/${id}/items?f=json&limit=10000${extra}`;
 const CSV = (id) => `/collections/${id}/items?f=csv&limit=10000`;
+// Plants drawn on the map: operating records that the county figures count (the
+// preferred source per fuel, so a plant is not drawn twice). Others stay in the downloads.
+const PLANT_PROPS = 'name,unit,fuel,capacity_mw,status,start_year,owner,province,source,counted,url';
+const PLANTS_URL = `/collections/power-plants/items?f=json&limit=10000&status=operating&precision=3&properties=${PLANT_PROPS}`;
 const abs = (u) => new URL(u, window.location.href).href;
 
 const COLORS = {
@@ -47,14 +51,17 @@ const COUNTY_FIGS = [
   ['sites_operational', '… operational'],
   ['sites_under_construction', '… under construction'],
   ['sites_planned', '… announced or tendered'],
-  ['pflops_built', 'PFLOPS built'],
-  ['pflops_planned', 'PFLOPS planned'],
+  ['sites_prefecture_precision', '… placed at a prefecture seat'],
+  ['pflops_reported', 'Reported PFLOPS (all statuses)'],
+  ['pflops_operational', '… of operational sites'],
+  ['pflops_planned_total', 'Planned total PFLOPS'],
   ['pflops_known_sites', 'Sites with a PFLOPS figure'],
   ['pflops_per_10k_km2', 'PFLOPS per 10,000 km²'],
   ['sites_per_10k_km2', 'Sites per 10,000 km²'],
   ['chips', 'Chips'],
   ['racks', 'Racks'],
   ['investment_cny', 'Investment', fmtCny],
+  ['plants', 'Operating plant records'],
   ['plant_mw_total', 'Power plants, all fuels (MW)'],
   ['plant_mw_coal', '… coal (MW)'],
   ['plant_mw_gas', '… gas (MW)'],
@@ -65,16 +72,19 @@ const COUNTY_FIGS = [
   ['plant_mw_solar', '… solar (MW)'],
   ['plant_mw_wind', '… wind (MW)'],
   ['plant_mw_geothermal', '… geothermal (MW)'],
+  ['plant_mw_other', '… other fuels (MW)'],
   ['renewable_mw', 'Renewable capacity (MW)'],
   ['plant_mw_per_10k_km2', 'Plant MW per 10,000 km²'],
 ];
+// Figures summed from site rows: null means no site in the unit reports it.
+const SITE_FIGURES = new Set(['pflops_reported', 'pflops_operational', 'pflops_planned_total', 'pflops_per_10k_km2', 'chips', 'racks', 'investment_cny']);
 const TABLE_COLS = [
   ['name_en', 'County', 'text'],
   ['province_en', 'Province', 'text'],
   ['_shown', 'Sites shown', 'num'],
   ['sites', 'Sites', 'num'],
-  ['pflops_built', 'PFLOPS built', 'num'],
-  ['pflops_planned', 'PFLOPS planned', 'num'],
+  ['pflops_reported', 'PFLOPS reported', 'num'],
+  ['pflops_planned_total', 'PFLOPS planned', 'num'],
   ['pflops_per_10k_km2', 'PFLOPS / 10k km²', 'num'],
   ['plant_mw_total', 'Plant MW', 'num'],
   ['renewable_mw', 'Renewable MW', 'num'],
@@ -92,6 +102,8 @@ const data = {
   provinceByCode: new Map(),
   rows: [], // county analytics rows
   rowByCode: new Map(),
+  metrics: DEFAULT_METRICS,
+  known: null, // analytics `known`: how many sites report each figure
   rowsError: null,
   plants: null, // null = not available
   bases: [],
@@ -122,23 +134,14 @@ async function getJson(url, { optional = false } = {}) {
   return r.json();
 }
 
-const provinceCode = (short) => {
-  const p = data.provinceByShort.get(short);
-  return p ? String(p.properties.adcode ?? p.properties.province_adcode ?? '') : '';
-};
-const provinceShortOfRow = (row) => {
-  const p = data.provinceByCode.get(String(row.province_adcode ?? ''));
-  return p ? p.properties.short_en : row.province_en || '';
-};
-const rowInProvince = (row) => {
-  if (!state.province) return true;
-  const code = provinceCode(state.province);
-  return (code && String(row.province_adcode) === code) || row.province_en === state.province;
-};
+// Provinces are keyed by their short English name (`province`: "Xinjiang"), as
+// used by sites, county rows and the URL.
+const provinceShortOfRow = (row) => row.province_en || row.province || '';
+const rowInProvince = (row) => !state.province || provinceShortOfRow(row) === state.province;
 const siteRadius = (pf) => (isNum(pf) && pf > 0 ? 4.5 + 2.6 * Math.log10(1 + pf) : 5);
 
 function siteVisible(p) {
-  if (state.province && p.province_en !== state.province) return false;
+  if (state.province && p.province !== state.province) return false;
   if (!state.statuses.has(p.status)) return false;
   return dateInRange(p.reported_date, state.from, state.to, state.undated);
 }
@@ -213,22 +216,37 @@ function computeBreaks(metric) {
 function fillColorExpr(metric, scale) {
   const v = ['get', metric];
   const step = scale.breaks.length ? ['step', v, scale.colors[0], ...scale.breaks.flatMap((b, i) => [b, scale.colors[i + 1]])] : scale.colors[0] || COLORS.zero;
-  return ['case', ['!=', ['typeof', v], 'number'], COLORS.nodata, ['<=', v, 0], COLORS.zero, step];
+  // A site figure is null where no site reports it; with no site at all that is "no recorded site", not missing data.
+  const missing = SITE_FIGURES.has(metric)
+    ? ['case', ['==', ['coalesce', ['get', 'sites'], -1], 0], COLORS.zero, COLORS.nodata]
+    : COLORS.nodata;
+  return ['case', ['!=', ['typeof', v], 'number'], missing, ['<=', v, 0], COLORS.zero, step];
+}
+
+function knownNote(metric) {
+  const k = data.known;
+  if (!k || !isNum(k.sites)) return '';
+  const f = /^pflops_(reported|operational|per_10k)/.test(metric) ? ['reported_pflops', 'a PFLOPS figure']
+    : metric === 'pflops_planned_total' ? ['pflops_planned_total', 'a planned PFLOPS total']
+      : metric === 'chips' ? ['chip_count', 'a chip count']
+        : metric === 'racks' ? ['racks', 'a rack count']
+          : metric === 'investment_cny' ? ['investment_cny', 'an investment figure'] : null;
+  return f && isNum(k[f[0]]) ? `${k[f[0]]} of ${k.sites} sites report ${f[1]}.` : '';
 }
 
 function updateChoropleth() {
   const scale = computeBreaks(state.metric);
   if (map.getLayer('counties-fill')) {
     map.setPaintProperty('counties-fill', 'fill-color', fillColorExpr(state.metric, scale));
-    const code = state.province ? provinceCode(state.province) : '';
     const base = state.layers.basemap && map.getLayer('basemap') ? 0.7 : 0.95;
-    map.setPaintProperty('counties-fill', 'fill-opacity', code
-      ? ['case', ['==', ['to-string', ['get', 'province_adcode']], code], base, 0.22]
+    map.setPaintProperty('counties-fill', 'fill-opacity', state.province
+      ? ['case', ['==', ['get', 'province'], state.province], base, 0.22]
       : base);
   }
   const items = [];
-  items.push([COLORS.nodata, 'no data (unknown)']);
-  items.push([COLORS.zero, '0']);
+  const siteFig = SITE_FIGURES.has(state.metric);
+  items.push([COLORS.nodata, siteFig ? 'no data (sites do not report it)' : 'no data (unknown)']);
+  items.push([COLORS.zero, siteFig ? '0 or no recorded site' : '0']);
   if (scale.breaks.length || scale.colors.length) {
     const edges = [scale.min, ...scale.breaks];
     scale.colors.forEach((c, i) => {
@@ -241,6 +259,7 @@ function updateChoropleth() {
   $('legend-choropleth').innerHTML =
     `<p class="legend-title">${esc(metricLabel(state.metric))} <span class="hint">(classes: quantiles over ${esc(scope)})</span></p>` +
     `<ul class="swatches cols">${items.map(([c, t]) => `<li><i class="sw" style="background:${c}"></i>${esc(t)}</li>`).join('')}</ul>` +
+    (knownNote(state.metric) ? `<p class="hint">${esc(knownNote(state.metric))}</p>` : '') +
     (data.rowsError ? `<p class="warn">County figures unavailable: ${esc(data.rowsError)}</p>` : '');
 }
 
@@ -481,7 +500,7 @@ function renderOverview() {
   const shown = data.shownSites;
   const byProv = new Map();
   for (const f of shown) {
-    const k = f.properties.province_en || UNKNOWN;
+    const k = f.properties.province || UNKNOWN;
     if (!byProv.has(k)) byProv.set(k, []);
     byProv.get(k).push(f.properties);
   }
@@ -491,8 +510,8 @@ function renderOverview() {
     head += `<h3>${esc(p.short_en)} <span lang="zh" class="zh">${esc(p.name_zh || '')}</span></h3>` +
       dl([
         ['Sites (all statuses)', fmtNum(p.sites)],
-        ['PFLOPS built', fmtNum(p.pflops_built)],
-        ['PFLOPS planned', fmtNum(p.pflops_planned)],
+        ['Reported PFLOPS', fmtNum(p.pflops_reported)],
+        ['Planned total PFLOPS', fmtNum(p.pflops_planned_total)],
         ['Power plants (MW)', fmtNum(p.plant_mw_total)],
         ['Renewable capacity (MW)', fmtNum(p.renewable_mw)],
       ]);
@@ -510,7 +529,8 @@ function renderSite(id) {
   const p = f.properties;
   const urls = splitUrls(p.source_urls);
   const seat = PRECISION_TEXT[p.location_precision] || 'an administrative seat';
-  const place = p.location_precision === 'prefecture' ? p.prefecture_en : p.location_precision === 'county_seat' ? p.county_en : p.county_en || p.prefecture_en;
+  const county = p.county_en || p.located_county_en;
+  const place = p.location_precision === 'prefecture' ? p.prefecture_en : county || p.prefecture_en;
   const shared = data.shownGroups.get(id) || 1;
   const pflops = isNum(p.reported_pflops)
     ? `${fmtNum(p.reported_pflops)}${p.pflops_derived ? ' (derived)' : ''}`
@@ -531,13 +551,13 @@ function renderSite(id) {
         ['Chip model', fmtText(p.chip_model)],
         ['Chips', fmtNum(p.chip_count)],
         ['Servers', fmtNum(p.server_count)],
-        ['Racks', fmtNum(p.racks)],
+        ['Racks', `${fmtNum(p.racks)}${isNum(p.racks) && p.racks_scope ? ` (${p.racks_scope})` : ''}`],
         ['Power (MW)', fmtNum(p.power_mw)],
         ['Investment', fmtCny(p.investment_cny)],
         ['Confidence', fmtText(p.confidence)],
-        ['County', fmtText(p.county_en)],
+        ['County', p.county_en ? p.county_en : p.located_county_en ? `${p.located_county_en} (where the point falls; not reported)` : UNKNOWN],
         ['Prefecture', fmtText(p.prefecture_en)],
-        ['Province', fmtText(p.province_en)],
+        ['Province', fmtText(p.province)],
       ])}
       <p class="note"><strong>Location precision: ${esc(fmtText(p.location_precision))}.</strong>
         The point marks ${esc(seat)}${place ? ` (${esc(place)})` : ''}, not the site itself; the facility may be anywhere in that area.
@@ -564,7 +584,7 @@ function renderCounty(code, props) {
       <h3 id="county-title">${esc(row.name_en || code)}</h3>
       <p class="zh" lang="zh">${esc(row.name_zh || '')}</p>
       <p class="hint">${esc([row.prefecture_en, provinceShortOfRow(row)].filter(Boolean).join(', '))}</p>
-      ${dl(COUNTY_FIGS.map(([k, label, f]) => [label, (f || fmtNum)(row[k] ?? null)]))}
+      ${dl(COUNTY_FIGS.filter(([k]) => k in row).map(([k, label, f]) => [label, (f || fmtNum)(row[k] ?? null)]))}
       <h4>Sites in this county <span class="hint">${sites.length} (${shownCount} shown)</span></h4>
       ${sites.length ? `<ul class="site-list">${sites.map(siteButton).join('')}</ul>` : '<p class="hint">No recorded site.</p>'}
       <p><button type="button" class="small" data-clear>Back to site list</button></p>
@@ -789,9 +809,20 @@ function syncControls() {
   applyLayerVisibility();
 }
 
-function wireControls() {
-  $('metric').innerHTML = METRICS.map(([id, label]) => `<option value="${id}">${esc(label)}</option>`).join('');
+// Metric select, from the server's list, grouped into compute and power figures.
+function fillMetricSelect() {
+  const groups = [['Computing sites', []], ['Power plants', []], ['Other', []]];
+  for (const id of data.metrics) {
+    const g = /^(sites|pflops|chips|racks|investment)/.test(id) ? 0 : /^(plant|renewable)/.test(id) ? 1 : 2;
+    groups[g][1].push(id);
+  }
+  $('metric').innerHTML = groups.filter((g) => g[1].length).map(([label, ids]) => `<optgroup label="${esc(label)}">${ids
+    .map((id) => `<option value="${esc(id)}">${esc(metricLabel(id))}</option>`).join('')}</optgroup>`).join('');
   $('metric').value = state.metric;
+}
+
+function wireControls() {
+  fillMetricSelect();
   $('f-province').addEventListener('change', (e) => {
     state.province = e.target.value;
     refreshAll({ fit: true });
@@ -860,7 +891,7 @@ function wireControls() {
     }
     if (e.target.id === 'dl-table') {
       const rows = tableRows();
-      const keys = ['adcode', 'name_en', 'name_zh', 'province_en', '_shown', ...COUNTY_FIGS.map((c) => c[0])];
+      const keys = ['adcode', 'name_en', 'name_zh', 'prefecture_en', 'province_en', '_shown', ...COUNTY_FIGS.map((c) => c[0])];
       const cell = (v) => (v == null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
       const csv = [keys.map((k) => (k === '_shown' ? 'sites_shown' : k)).join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n');
       return saveBlob(`counties${state.province ? `-${state.province.replace(/\s+/g, '_')}` : ''}.csv`, 'text/csv', csv + '\n');

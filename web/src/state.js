@@ -4,30 +4,54 @@
 export const STATUSES = ['operational', 'under_construction', 'tendered', 'announced'];
 export const LAYERS = ['counties', 'sites', 'plants', 'provinces', 'basemap'];
 
-export const METRICS = [
-  ['pflops_per_10k_km2', 'PFLOPS per 10,000 km²'],
-  ['pflops_built', 'PFLOPS built'],
-  ['pflops_planned', 'PFLOPS planned'],
-  ['sites', 'Computing sites'],
-  ['sites_per_10k_km2', 'Sites per 10,000 km²'],
-  ['plant_mw_total', 'Power plant capacity (MW)'],
-  ['renewable_mw', 'Renewable plant capacity (MW)'],
-  ['plant_mw_per_10k_km2', 'Plant MW per 10,000 km²'],
-  ['plant_mw_coal', 'Coal plant capacity (MW)'],
-  ['plant_mw_solar', 'Solar capacity (MW)'],
-  ['plant_mw_wind', 'Wind capacity (MW)'],
-  ['plant_mw_hydro', 'Hydro capacity (MW)'],
-  ['investment_cny', 'Reported investment (CNY)'],
-];
-export const METRIC_IDS = METRICS.map((m) => m[0]);
-export const metricLabel = (id) => (METRICS.find((m) => m[0] === id) || [id, id])[1];
+// Labels for the county metrics. The list offered in the page is the server's
+// (`metrics` of /analytics/counties); an id missing here gets a generic label.
+export const METRIC_LABELS = {
+  area_km2: 'Area (km²)',
+  sites: 'Computing sites (all statuses)',
+  sites_operational: 'Operational sites',
+  sites_under_construction: 'Sites under construction',
+  sites_planned: 'Announced or tendered sites',
+  sites_prefecture_precision: 'Sites placed at a prefecture seat',
+  pflops_reported: 'Reported PFLOPS (all statuses)',
+  pflops_operational: 'Reported PFLOPS, operational sites',
+  pflops_planned_total: 'Planned total PFLOPS',
+  pflops_known_sites: 'Sites with a PFLOPS figure',
+  pflops_per_10k_km2: 'Reported PFLOPS per 10,000 km²',
+  sites_per_10k_km2: 'Sites per 10,000 km²',
+  chips: 'Chips (reported)',
+  chips_known_sites: 'Sites with a chip count',
+  racks: 'Racks (reported)',
+  racks_known_sites: 'Sites with a rack count',
+  investment_cny: 'Reported investment (CNY)',
+  investment_known_sites: 'Sites with an investment figure',
+  plants: 'Operating power plant records',
+  plant_mw_total: 'Power plant capacity, all fuels (MW)',
+  plant_mw_coal: 'Coal capacity (MW)',
+  plant_mw_gas: 'Gas capacity (MW)',
+  plant_mw_oil: 'Oil capacity (MW)',
+  plant_mw_hydro: 'Hydro capacity (MW)',
+  plant_mw_nuclear: 'Nuclear capacity (MW)',
+  plant_mw_bioenergy: 'Bioenergy capacity (MW)',
+  plant_mw_solar: 'Solar capacity (MW)',
+  plant_mw_wind: 'Wind capacity (MW)',
+  plant_mw_geothermal: 'Geothermal capacity (MW)',
+  plant_mw_other: 'Other fuels capacity (MW)',
+  renewable_mw: 'Renewable capacity (MW)',
+  plant_mw_per_10k_km2: 'Plant MW per 10,000 km²',
+};
+// Used until (or if not) the server lists its metrics.
+export const DEFAULT_METRICS = ['pflops_per_10k_km2', 'pflops_reported', 'pflops_planned_total', 'sites', 'sites_per_10k_km2',
+  'plant_mw_total', 'renewable_mw', 'plant_mw_per_10k_km2'];
+export const DEFAULT_METRIC = 'pflops_per_10k_km2';
+export const metricLabel = (id) => METRIC_LABELS[id] || String(id).replace(/_/g, ' ').replace(/\b10k\b/, '10,000');
 
 export function defaultState() {
   return {
     center: null,
     zoom: null,
     layers: { counties: true, sites: true, plants: true, provinces: true, basemap: false },
-    metric: 'pflops_per_10k_km2',
+    metric: DEFAULT_METRIC,
     province: '',
     statuses: new Set(STATUSES),
     from: '',
@@ -55,7 +79,8 @@ export function readUrl(loc = window.location) {
     const on = new Set(p.get('layers').split(',').filter(Boolean));
     for (const l of LAYERS) s.layers[l] = on.has(l);
   }
-  if (METRIC_IDS.includes(p.get('metric'))) s.metric = p.get('metric');
+  // Checked against the server's metric list once it is loaded.
+  if (/^[a-z0-9_]{1,64}$/.test(p.get('metric') || '')) s.metric = p.get('metric');
   if (p.get('province')) s.province = p.get('province');
   if (p.has('status')) s.statuses = new Set(p.get('status').split(',').filter((x) => STATUSES.includes(x)));
   if (MONTH.test(p.get('from') || '')) s.from = p.get('from');
