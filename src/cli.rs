@@ -83,6 +83,46 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         lat: f64,
     },
+    /// Render a plot to a PNG or SVG file (the format follows the file's extension).
+    Plot {
+        #[command(flatten)]
+        data: DataArgs,
+        /// choropleth, top-counties, compute-vs-power or province-power.
+        kind: String,
+        /// Output file, .png or .svg.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// County metric (e.g. pflops_per_10k_km2, sites, plant_mw_total, renewable_mw).
+        #[arg(long)]
+        metric: Option<String>,
+        /// One province (short English name, e.g. Xinjiang).
+        #[arg(long)]
+        province: Option<String>,
+        #[arg(long)]
+        width: Option<u32>,
+        #[arg(long)]
+        height: Option<u32>,
+        /// Pixel density for PNG (1-3).
+        #[arg(long)]
+        scale: Option<u32>,
+        /// en (English/pinyin) or zh (Chinese labels; needs a CJK font).
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        /// Class breaks of the choropleth: quantile or jenks.
+        #[arg(long)]
+        breaks: Option<String>,
+        /// Number of counties in top-counties.
+        #[arg(long)]
+        top: Option<u32>,
+        /// county or province (compute-vs-power).
+        #[arg(long)]
+        level: Option<String>,
+        /// A TrueType/OpenType font file to use for all text.
+        #[arg(long)]
+        font: Option<PathBuf>,
+    },
     /// Assign points from a binary file (little-endian f64 lon,lat pairs) to counties, on one
     /// core; prints the time and writes per-county counts (benchmarks).
     BenchJoin {
@@ -130,6 +170,40 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             admin_token,
         }) => serve(&data, bind, basemap_url, admin_token),
         Some(Command::Check { data, all }) => check(&data, all),
+        Some(Command::Plot {
+            data,
+            kind,
+            output,
+            metric,
+            province,
+            width,
+            height,
+            scale,
+            lang,
+            title,
+            breaks,
+            top,
+            level,
+            font,
+        }) => {
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            let mut add = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    pairs.push((k.to_string(), v));
+                }
+            };
+            add("metric", metric);
+            add("province", province);
+            add("width", width.map(|v| v.to_string()));
+            add("height", height.map(|v| v.to_string()));
+            add("scale", scale.map(|v| v.to_string()));
+            add("lang", lang);
+            add("title", title);
+            add("breaks", breaks);
+            add("top", top.map(|v| v.to_string()));
+            add("level", level);
+            plot(&data, &kind, &output, &pairs, font.as_deref())
+        }
         Some(Command::Locate { data, lon, lat }) => locate(&data, lon, lat),
         Some(Command::BenchJoin {
             data,
@@ -336,7 +410,7 @@ fn bench_join(
     }
     let matched: u64 = counts.iter().sum();
     println!(
-        "{{\"tool\":\"compute-atlas\",\"task\":\"join\",\"points\":{},\"matched\":{},\"seconds\":{:.6},\"points_per_s\":{:.0}}}",
+        "{{\"kind\":\"join\",\"impl\":\"compute-atlas\",\"n\":{},\"matched\":{},\"seconds\":{:.6},\"points_per_s\":{:.0}}}",
         pts.len(),
         matched,
         best,
@@ -372,5 +446,24 @@ fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>, a
         admin_token.filter(|t| !t.is_empty()).map(AdminToken),
         bind,
     ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plot(data: &DataArgs, kind: &str, output: &std::path::Path, pairs: &[(String, String)], font: Option<&std::path::Path>) -> Result<ExitCode> {
+    use compute_atlas::plot::{self, Format, PlotKind, PlotRequest};
+    let kind = PlotKind::parse(kind)?;
+    let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let format = Format::parse(ext).map_err(|_| format!("{}: the output file must end in .png or .svg", output.display()))?;
+    let request = PlotRequest::from_query(kind, format, pairs)?;
+    let fonts = plot::Fonts::load(font)?;
+    let atlas = Atlas::build(&data.config())?;
+    // Warm the projection so the timing below is the render alone.
+    let _ = plot::render(&atlas, &request, &fonts)?;
+    let t = Instant::now();
+    let bytes = plot::render(&atlas, &request, &fonts)?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    std::fs::write(output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    println!("{{\"kind\":\"plot\",\"impl\":\"compute-atlas\",\"plot\":\"{}\",\"ms\":{ms:.1},\"bytes\":{}}}", kind.as_str(), bytes.len());
+    eprintln!("wrote {} ({} bytes, rendered in {ms:.1} ms)", output.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -286,3 +286,25 @@ fn defaults_and_cache_keys() {
     let d = req(PlotKind::Choropleth, Format::Png, &[("province", "Xinjiang")]);
     assert_ne!(a.cache_key(), d.cache_key());
 }
+
+/// Writes the example plots of docs/ (run with `PLOTS_DOCS=docs cargo test --test plots -- --ignored`).
+#[test]
+#[ignore]
+fn write_docs_examples() {
+    let Some(dir) = std::env::var_os("PLOTS_DOCS").map(PathBuf::from) else { return };
+    std::fs::create_dir_all(&dir).unwrap();
+    let size: &[(&str, &str)] = &[("width", "1200"), ("height", "900")];
+    for (kind, name, extra) in [
+        (PlotKind::Choropleth, "plot-choropleth", vec![]),
+        (PlotKind::TopCounties, "plot-top-counties", vec![]),
+        (PlotKind::ComputeVsPower, "plot-compute-vs-power", vec![]),
+        (PlotKind::ProvincePower, "plot-province-power", vec![]),
+        (PlotKind::Choropleth, "plot-choropleth-xinjiang-zh", vec![("province", "Xinjiang"), ("lang", "zh"), ("breaks", "jenks")]),
+    ] {
+        let mut pairs: Vec<(&str, &str)> = size.to_vec();
+        pairs.extend(extra);
+        let r = req(kind, Format::Png, &pairs);
+        let bytes = plot::render(atlas(), &r, fonts()).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), &bytes).unwrap();
+    }
+}

@@ -38,14 +38,21 @@ pub fn top_counties(atlas: &Atlas, metric: &str, province: Option<&str>, n: usiz
     rows
 }
 
-/// Ticks of a linear axis from 0 covering `max`: (ticks, axis maximum).
+/// Ticks of a linear axis from 0 covering `max` with at most `target` steps of 1, 2, 2.5 or 5
+/// times a power of ten: (ticks, axis maximum).
 fn linear_ticks(max: f64, target: usize) -> (Vec<f64>, f64) {
     let max = if max > 0.0 { max } else { 1.0 };
-    let raw = max / target as f64;
-    let p = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * p).find(|&s| s >= raw).unwrap_or(10.0 * p);
-    let n = (max / step - 1e-9).ceil() as usize;
-    ((0..=n).map(|i| i as f64 * step).collect(), n as f64 * step)
+    let mut p = 10f64.powf((max / (10.0 * target as f64)).log10().floor());
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * p;
+            let n = (max / step - 1e-9).ceil().max(1.0) as usize;
+            if n <= target {
+                return ((0..=n).map(|i| i as f64 * step).collect(), n as f64 * step);
+            }
+        }
+        p *= 10.0;
+    }
 }
 
 /// A value axis mapped onto pixels `p0` (low end) to `p1` (high end).
@@ -73,10 +80,10 @@ impl Axis {
                 hi: 10f64.powf(max.log10().ceil()).max(10f64.powf(min.log10().floor() + 1.0)),
                 p0,
                 p1,
-                zero_band: if zeros { 56.0 * u } else { 0.0 },
+                zero_band: if zeros { 64.0 * u } else { 0.0 },
             }
         } else {
-            let (_, hi) = linear_ticks(max * 1.05, 6);
+            let (_, hi) = linear_ticks(max * 1.05, 7);
             Axis { log, lo: 0.0, hi, p0, p1, zero_band: 0.0 }
         }
     }
@@ -112,7 +119,7 @@ impl Axis {
             }
             v
         } else {
-            linear_ticks(self.hi, 6).0.into_iter().map(|x| (x, num(x))).collect()
+            linear_ticks(self.hi, 7).0.into_iter().map(|x| (x, num(x))).collect()
         }
     }
 }
@@ -233,7 +240,7 @@ impl Painter for TopCounties<'_> {
         let x0 = m + name_w + 12.0 * u;
         let x1 = c.w - m - value_w - 12.0 * u;
         let max = self.rows.iter().map(|r| r.1).fold(0.0, f64::max);
-        let (ticks, hi) = linear_ticks(max, 6);
+        let (ticks, hi) = linear_ticks(max, 7);
         let sx = |v: f64| x0 + v.max(0.0) / hi * (x1 - x0);
         for &tk in &ticks {
             let x = sx(tk);
@@ -365,6 +372,19 @@ impl Painter for Scatter<'_> {
         }
         c.line((x0, y_bot), (x1, y_bot), AXIS, 1.0)?;
         c.line((x0, y_top), (x0, y_bot), AXIS, 1.0)?;
+        // Break marks where a log axis leaves its band of zeros.
+        if ax.zero_band > 0.0 {
+            let x = ax.p0 + ax.zero_band * 0.8;
+            for dx in [-3.0 * u, 3.0 * u] {
+                c.line((x + dx - 3.0 * u, y_bot + 5.0 * u), (x + dx + 3.0 * u, y_bot - 5.0 * u), AXIS, 1.0)?;
+            }
+        }
+        if ay.zero_band > 0.0 {
+            let y = ay.p0 - ay.zero_band * 0.8;
+            for dy in [-3.0 * u, 3.0 * u] {
+                c.line((x0 - 5.0 * u, y + dy + 3.0 * u), (x0 + 5.0 * u, y + dy - 3.0 * u), AXIS, 1.0)?;
+            }
+        }
         let scale_note = |a: &Axis| if a.log { t(zh, ", log scale", "，对数刻度") } else { "" };
         let xl = format!(
             "{} (MW{})",
@@ -520,7 +540,7 @@ impl Painter for ProvincePower<'_> {
         let x0 = m + name_w + 12.0 * u;
         let x1 = (c.w - m - label_w - 14.0 * u).max(x0 + 50.0 * u);
         let max_gw = self.order.iter().filter_map(|&p| a.province_figures[p].plant_mw_total).fold(0.0, f64::max) / 1000.0;
-        let (ticks, hi) = linear_ticks(max_gw, 6);
+        let (ticks, hi) = linear_ticks(max_gw, 7);
         let sx = |v: f64| x0 + v / hi * (x1 - x0);
         if a.has_plants() {
             for &tk in &ticks {
@@ -580,4 +600,16 @@ pub(super) fn render_province_power(atlas: &Atlas, req: &PlotRequest, family: &s
             .then(atlas.provinces[a].adcode.cmp(&atlas.provinces[b].adcode))
     });
     output(req, family, BASE, &ProvincePower { atlas, req, order })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linear_ticks;
+
+    #[test]
+    fn ticks_fit_the_data() {
+        assert_eq!(linear_ticks(62_100.0, 7).1, 70_000.0);
+        assert_eq!(linear_ticks(135.0, 7).1, 140.0);
+        assert_eq!(linear_ticks(1.0, 7).0.len(), 6);
+    }
 }

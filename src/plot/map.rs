@@ -363,7 +363,7 @@ impl<'a> Choropleth<'a> {
                 if let Some(&first) = buf.first() {
                     buf.push(first);
                 }
-                c.polyline(&buf, (0x30, 0x30, 0x30), 1.0, (1.6 * l.u).round().max(1.0))?;
+                c.polyline(&buf, (0x30, 0x30, 0x30), 1.0, (1.6 * l.u).round().max(2.0))?;
             }
         }
         for m in &self.markers {
@@ -422,17 +422,17 @@ impl<'a> Choropleth<'a> {
         for e in self.classes.entries() {
             c.rect(x, y, x + sw, y + sh, e.colour)?;
             c.rect_outline(x, y, x + sw, y + sh, (0x99, 0x99, 0x99))?;
-            let count = if zh { format!("（{}）", text::int(e.count)) } else { format!("  ({})", text::int(e.count)) };
+            let count = format!("  ({})", text::int(e.count));
             c.text(&format!("{}{count}", e.label), x + sw + 12.0 * u, y + sh * 0.78, 16.0 * u, INK, Align::Left, false)?;
             y += sh + 9.0 * u;
         }
-        let note = t(zh, "(n) = counties in class", "（n）= 该级县数");
+        let note = t(zh, "(n) = counties in class", "(n) = 该级县数");
         c.text(note, x, y + 12.0 * u, 13.0 * u, MUTED, Align::Left, false)?;
         y += 48.0 * u;
         // Site markers.
         c.text(t(zh, "Sites", "站点"), x, y, 19.0 * u, INK, Align::Left, true)?;
         y += 22.0 * u;
-        c.text(t(zh, "circle area by reported PFLOPS", "圆圈面积 ∝ 报告算力（PFLOPS）"), x, y, 15.0 * u, MUTED, Align::Left, false)?;
+        c.text(t(zh, "circle area by reported PFLOPS", "圆圈面积表示报告算力（PFLOPS）"), x, y, 15.0 * u, MUTED, Align::Left, false)?;
         y += 14.0 * u;
         let rmax = self.marker_refs.first().map_or(0.0, |r| r.1);
         let base = y + 2.0 * rmax + 4.0 * u;
@@ -446,7 +446,7 @@ impl<'a> Choropleth<'a> {
         c.circle((x + 8.0 * u, y - 5.0 * u), 2.5 * u, (0x1a, 0x1a, 0x1a), 1.0, true, 1.0)?;
         c.text(t(zh, "site without a PFLOPS figure", "未报告算力的站点"), x + 24.0 * u, y, 15.0 * u, INK, Align::Left, false)?;
         y += 34.0 * u;
-        c.line((x, y - 5.0 * u), (x + sw, y - 5.0 * u), (0x30, 0x30, 0x30), (1.6 * u).round().max(1.0))?;
+        c.line((x, y - 5.0 * u), (x + sw, y - 5.0 * u), (0x30, 0x30, 0x30), (1.6 * u).round().max(2.0))?;
         c.text(t(zh, "province border", "省界"), x + sw + 12.0 * u, y, 15.0 * u, INK, Align::Left, false)?;
         Ok(())
     }

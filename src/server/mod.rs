@@ -9,6 +9,7 @@ mod analytics;
 mod error;
 mod ogc;
 mod openapi;
+mod plots;
 pub mod query;
 mod state;
 pub mod webmap;
@@ -27,6 +28,7 @@ pub use state::{AppState, Served};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ogc::configure(cfg);
     analytics::configure(cfg);
+    plots::configure(cfg);
     webmap::configure(cfg);
 }
 

@@ -113,11 +113,11 @@ fn etag_for(served: &Served, req: &HttpRequest) -> String {
 }
 
 /// Answers 304 when the client's `If-None-Match` matches, else sets ETag and caching headers.
-pub fn respond(
+pub fn respond<B: actix_web::body::MessageBody + 'static>(
     req: &HttpRequest,
     served: &Served,
     content_type: &str,
-    body: String,
+    body: B,
 ) -> HttpResponse {
     let etag = etag_for(served, req);
     let matches = req

@@ -13,6 +13,8 @@ pub struct Served {
     /// Changes whenever the data changes (hash of the served layers).
     pub version: String,
     pub built_at: chrono::DateTime<chrono::Utc>,
+    /// Rendered plots of this snapshot by request key; dropped with the snapshot on reload.
+    pub plots: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<u8>>>>,
 }
 
 impl Served {
@@ -31,12 +33,7 @@ impl Served {
             }
         }
         let version = format!("{:016x}", std::hash::Hasher::finish(&h));
-        Served {
-            atlas,
-            layers,
-            version,
-            built_at: chrono::Utc::now(),
-        }
+        Served { atlas, layers, version, built_at: chrono::Utc::now(), plots: Default::default() }
     }
 
     pub fn layer(&self, id: &str) -> Option<&Layer> {
@@ -51,6 +48,11 @@ pub struct AppState {
     pub config: AtlasConfig,
     /// One reload at a time: two concurrent rebuilds would only waste CPU.
     reloading: std::sync::Mutex<()>,
+    /// `--font` override for the plots.
+    font: Option<std::path::PathBuf>,
+    fonts: std::sync::OnceLock<Result<crate::plot::Fonts, crate::plot::PlotError>>,
+    /// Plot renders running at once: more would only queue on the CPU and starve other requests.
+    pub plot_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -59,7 +61,21 @@ impl AppState {
             current: ArcSwap::from_pointee(served),
             config,
             reloading: std::sync::Mutex::new(()),
+            font: None,
+            fonts: std::sync::OnceLock::new(),
+            plot_slots: Arc::new(tokio::sync::Semaphore::new(2)),
         }
+    }
+
+    /// Uses this font file for every plot text instead of the system fonts.
+    pub fn with_font(mut self, path: Option<std::path::PathBuf>) -> AppState {
+        self.font = path;
+        self
+    }
+
+    /// The plot fonts, found on first use.
+    pub fn fonts(&self) -> Result<&crate::plot::Fonts, crate::plot::PlotError> {
+        self.fonts.get_or_init(|| crate::plot::Fonts::load(self.font.as_deref())).as_ref().map_err(Clone::clone)
     }
 
     pub fn snapshot(&self) -> Arc<Served> {

@@ -14,9 +14,10 @@ import { readUrl, writeUrl, dateInRange, metricLabel, defaultState, DEFAULT_METR
 const WEST_BOUNDS = [[73.4, 20.8], [126.1, 53.4]];
 const ITEMS = (id, extra = '') => `/collections/${id}/items?f=json&limit=10000${extra}`;
 const CSV = (id) => `/collections/${id}/items?f=csv&limit=10000`;
-// Plants drawn on the map: operating records that the county figures count (the
-// preferred source per fuel, so a plant is not drawn twice). Others stay in the downloads.
-const PLANT_PROPS = 'name,unit,fuel,capacity_mw,status,start_year,owner,province,source,counted,url';
+// Plants drawn on the map: operating records inside the covered counties that the
+// county figures count (the preferred source per fuel, so a plant is not drawn twice).
+// The rest (retired, cancelled, planned, outside the west) stay in the downloads.
+const PLANT_PROPS = 'name,unit,fuel,capacity_mw,status,start_year,owner,province,county_adcode,source,counted,url';
 const PLANTS_URL = `/collections/power-plants/items?f=json&limit=10000&status=operating&precision=3&properties=${PLANT_PROPS}`;
 const abs = (u) => new URL(u, window.location.href).href;
 
@@ -115,6 +116,7 @@ const ui = {
   plotsKey: '',
   spreadZoom: null,
   labelMarkers: [],
+  basemapAttribution: '',
 };
 const $ = (id) => document.getElementById(id);
 
@@ -136,8 +138,52 @@ async function getJson(url, { optional = false } = {}) {
 
 // Provinces are keyed by their short English name (`province`: "Xinjiang"), as
 // used by sites, county rows and the URL.
-const provinceShortOfRow = (row) => row.province_en || row.province || '';
+const provinceShortOfRow = (row) => row.province || row.province_en || '';
 const rowInProvince = (row) => !state.province || provinceShortOfRow(row) === state.province;
+// All pages of an items request (the server caps a page at 10,000 features).
+// `next` links are followed as same-origin paths, so the page never leaves its origin.
+async function getAllFeatures(url, opts) {
+  const features = [];
+  let next = url;
+  for (let i = 0; next && i < 100; i++) {
+    const page = await getJson(next, opts);
+    if (!page || !Array.isArray(page.features)) return i ? { features } : null;
+    features.push(...page.features);
+    const link = (page.links || []).find((l) => l.rel === 'next');
+    if (!link || !page.features.length) break;
+    const u = new URL(link.href, window.location.href);
+    next = u.pathname + u.search;
+  }
+  return { features };
+}
+
+// Attribution strings, split into their parts (";" outside brackets) so that parts
+// shared by several collections are listed once. Returns [{ part, titles }].
+function attributionParts(collections) {
+  const parts = new Map();
+  for (const c of collections) {
+    const text = String(c.attribution || '').trim();
+    if (!text) continue;
+    const pieces = [];
+    let depth = 0, cur = '';
+    for (const ch of text) {
+      if (ch === '(' || ch === '[') depth++;
+      if (ch === ')' || ch === ']') depth = Math.max(0, depth - 1);
+      if (ch === ';' && depth === 0) { pieces.push(cur); cur = ''; } else cur += ch;
+    }
+    pieces.push(cur);
+    for (let piece of pieces) {
+      piece = piece.trim();
+      if (!piece) continue;
+      piece = piece[0].toUpperCase() + piece.slice(1);
+      if (!parts.has(piece)) parts.set(piece, []);
+      const t = c.title || c.id;
+      if (!parts.get(piece).includes(t)) parts.get(piece).push(t);
+    }
+  }
+  return [...parts.entries()].map(([part, titles]) => ({ part, titles }));
+}
+
 const siteRadius = (pf) => (isNum(pf) && pf > 0 ? 4.5 + 2.6 * Math.log10(1 + pf) : 5);
 
 function siteVisible(p) {
@@ -340,7 +386,8 @@ function addLayers(basemapUrl) {
   if (basemapUrl) {
     let host = 'configured server';
     try { host = new URL(basemapUrl, window.location.href).host; } catch { /* keep */ }
-    map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256, attribution: `Basemap: ${esc(host)}` });
+    ui.basemapAttribution = `Basemap: ${host}`;
+    map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256 });
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } }, 'counties-fill');
   }
   map.addSource('provinces', { type: 'geojson', data: { type: 'FeatureCollection', features: data.provinces }, tolerance: 0.5 });
@@ -445,11 +492,11 @@ function renderLegends() {
     const k = FUEL_COLOR[f.properties.fuel] ? f.properties.fuel : 'other';
     fuels.set(k, (fuels.get(k) || 0) + 1);
   }
-  $('plants-note').textContent = `(${data.plants.length.toLocaleString('en-GB')})`;
+  $('plants-note').textContent = `(${data.plants.length.toLocaleString('en-GB')} operating)`;
   $('legend-plants').innerHTML = `<ul class="swatches cols">${[...fuels.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `<li><i class="sw round" style="background:${FUEL_COLOR[k]}"></i>${esc(k)} <span class="hint">${n}</span></li>`)
-    .join('')}</ul>`;
+    .join('')}</ul><p class="hint">Operating plants in the covered counties, as counted in the county figures; retired, cancelled, planned and out-of-area units are in the Data tab downloads.</p>`;
 }
 
 // ---------------------------------------------------------------- tabs
@@ -950,7 +997,7 @@ function wireMap() {
         html = `<strong>${esc(f.properties.name_en)}</strong><br>${esc(STATUS_LABEL[f.properties.status] || '')} · ${isNum(f.properties.reported_pflops) ? `${fmtNum(f.properties.reported_pflops)} PFLOPS` : 'PFLOPS unknown'}`;
       } else if (f.layer.id === 'plants') {
         const p = f.properties;
-        html = `<strong>${esc(p.name || 'Power plant')}</strong><br>${esc(p.fuel || '')} · ${isNum(p.capacity_mw) ? `${fmtNum(p.capacity_mw)} MW` : 'MW unknown'}`;
+        html = `<strong>${esc(p.name || 'Power plant')}</strong>${p.unit ? ` <span class="hint">${esc(p.unit)}</span>` : ''}<br>${esc(p.fuel || '')} · ${isNum(p.capacity_mw) ? `${fmtNum(p.capacity_mw)} MW` : 'MW unknown'}`;
       } else {
         hoverCounty = f.properties.adcode;
         map.setFeatureState({ source: 'counties', id: hoverCounty }, { hover: true });
@@ -993,14 +1040,18 @@ function wireMap() {
 
 function showPlant(p) {
   state.sel = '';
+  const u = safeUrl(p.url);
   $('details').innerHTML = `<article class="plant"><p class="kicker">Power plant</p><h3>${esc(p.name || UNKNOWN)}</h3>${dl([
+    ['Unit', fmtText(p.unit)],
     ['Fuel', fmtText(p.fuel)],
     ['Capacity (MW)', fmtNum(isNum(p.capacity_mw) ? p.capacity_mw : null)],
     ['Status', fmtText(p.status)],
     ['Start year', fmtText(p.start_year)],
+    ['Owner', fmtText(p.owner)],
     ['Province', fmtText(p.province)],
     ['Source', fmtText(p.source)],
-  ])}<p><button type="button" class="small" data-clear>Back to site list</button></p></article>`;
+  ])}${u ? `<p><a href="${esc(u)}" target="_blank" rel="noopener noreferrer">Source page</a></p>` : ''}
+  <p><button type="button" class="small" data-clear>Back to site list</button></p></article>`;
   showTab('details');
   if (narrow.matches) setCollapsed(false);
   revealDetails();
@@ -1031,7 +1082,7 @@ async function main() {
     getJson(ITEMS('provinces', '&precision=3')),
     getJson(ITEMS('sites')),
     getJson(`/analytics/counties?sort=-sites&top=10000`).catch((e) => ({ error: String(e.message || e) })),
-    getJson(ITEMS('power-plants'), { optional: true }),
+    getAllFeatures(PLANTS_URL, { optional: true }),
     getJson(ITEMS('renewable-bases'), { optional: true }),
   ]);
   performance.mark('atlas:fetched');
@@ -1039,7 +1090,7 @@ async function main() {
   data.provinces = provinces.features;
   for (const f of data.provinces) {
     const p = f.properties;
-    p.short_en = p.short_en || p.name_en;
+    p.short_en = p.province || p.short_en || p.name_en;
     data.provinceByShort.set(p.short_en, f);
     data.provinceByCode.set(String(p.adcode ?? p.province_adcode), f);
   }
@@ -1051,10 +1102,14 @@ async function main() {
   if (analytics && Array.isArray(analytics.rows)) {
     data.rows = analytics.rows;
     for (const r of data.rows) data.rowByCode.set(String(r.adcode), r);
+    if (Array.isArray(analytics.metrics) && analytics.metrics.length) data.metrics = analytics.metrics.filter((m) => typeof m === 'string');
+    data.known = analytics.known || null;
   } else {
     data.rowsError = (analytics && analytics.error) || 'no rows';
   }
-  data.plants = plants && Array.isArray(plants.features) ? plants.features.filter((f) => f.geometry) : null;
+  data.plants = plants ? plants.features.filter((f) => f.geometry && f.properties && f.properties.counted !== false && f.properties.county_adcode) : null;
+  if (!data.metrics.includes(state.metric)) state.metric = data.metrics.includes(DEFAULT_METRIC) ? DEFAULT_METRIC : data.metrics[0];
+  fillMetricSelect();
   data.bases = (bases && bases.features) || [];
   if (!data.plants) state.layers.plants = false;
 
@@ -1077,14 +1132,28 @@ async function main() {
   performance.mark('atlas:layers');
   addProvinceLabels();
   performance.mark('atlas:labels');
-  const attributions = [...new Set(data.collections.map((c) => c.attribution).filter(Boolean))];
-  map.addControl(new maplibregl.AttributionControl({ compact: narrow.matches, customAttribution: attributions.map(esc) }), 'bottom-right');
-  if (narrow.matches) {
-    // Start folded on phones; the (i) button opens it.
-    map.once('idle', () => map.getContainer().querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show'));
+  // Attribution: every source once. On the map a compact (i) control, folded at
+  // start; the panel's "Sources" list gives each source with the layers it covers.
+  const parts = attributionParts(data.collections);
+  const onMap = [...parts.map((p) => p.part), 'Map rendering: MapLibre GL JS (BSD-3-Clause)'];
+  if (ui.basemapAttribution) onMap.push(ui.basemapAttribution);
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: onMap.map(esc) }), 'bottom-right');
+  const attrib = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
+  if (attrib) {
+    attrib.classList.add('atlas-attrib');
+    attrib.classList.remove('maplibregl-compact-show');
+    attrib.querySelector('summary')?.setAttribute('title', 'Data sources');
   }
-  $('attribution-list').innerHTML = (attributions.length ? attributions : ['(attribution unavailable)']).map((a) => `<li>${esc(a)}</li>`).join('') +
-    '<li>Map rendering: MapLibre GL JS (BSD-3-Clause)</li>';
+  const groups = new Map();
+  for (const { part, titles } of parts) {
+    const k = titles.join(', ');
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(part);
+  }
+  $('attribution-list').innerHTML = (groups.size
+    ? [...groups.entries()].map(([titles, list]) => `<li><strong>${esc(titles)}:</strong> ${list.map(esc).join('; ')}</li>`).join('')
+    : '<li>(attribution unavailable)</li>') +
+    '<li><strong>Map rendering:</strong> MapLibre GL JS (BSD-3-Clause)</li>';
 
   syncControls();
   renderLegends();

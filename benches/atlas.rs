@@ -1,0 +1,72 @@
+//! Start-up, memory and point-in-county lookup of the atlas (issue targets: start-up < 1 s with
+//! all plant files, RSS < 250 MB, >= 5x GeoPandas sjoin on 1 M points, one core).
+//!
+//! Run: `cargo bench --bench atlas` (plant files from ../shared/data/china_power or
+//! $COMPUTE_ATLAS_SHARED). The GeoPandas side and the ratio: `bench/run_all.sh`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use compute_atlas::{Atlas, AtlasConfig};
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = std::env::var_os("COMPUTE_ATLAS_SHARED").map(PathBuf::from).unwrap_or_else(|| root.join("../shared"));
+    let dir = shared.join("data/china_power");
+    let mut config = AtlasConfig::new(root.join("geodata"));
+    for f in ["gem_gcpt_china_units_2024-07.csv", "gem_ghpt_china_2024-05.csv", "gem_gogpt_china_2024-08.csv", "gem_gnpt_china_2024-07.csv", "gem_gbpt_china_2024-09.csv", "gppd_v1.3.0_china.csv"] {
+        if dir.join(f).exists() {
+            config.plant_files.push(dir.join(f));
+        }
+    }
+    let mut best = f64::MAX;
+    let mut atlas = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let a = Atlas::build(&config).expect("atlas builds");
+        best = best.min(t.elapsed().as_secs_f64());
+        atlas = Some(a);
+    }
+    let atlas = atlas.unwrap();
+    println!(
+        "{{\"bench\":\"startup\",\"plant_files\":{},\"plants\":{},\"seconds\":{best:.3},\"stages\":{:?}}}",
+        config.plant_files.len(),
+        atlas.plants.len(),
+        atlas.timings
+    );
+    println!("{{\"bench\":\"rss_after_startup\",\"mb\":{:.1}}}", rss_mb());
+
+    // 1,000,000 uniform points in 73-127E, 20-54N (xorshift, fixed seed).
+    let mut s: u64 = 0x2545F4914F6CDD1D;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let pts: Vec<(f64, f64)> = (0..1_000_000).map(|_| (73.0 + 54.0 * next(), 20.0 + 34.0 * next())).collect();
+    let mut best = f64::MAX;
+    let mut matched = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        matched = pts.iter().filter(|&&(x, y)| atlas.county_index.locate(x, y).is_some()).count();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{{\"bench\":\"locate_1m\",\"matched\":{matched},\"seconds\":{best:.4},\"points_per_s\":{:.0}}}",
+        1e6 / best
+    );
+    let order: Vec<u32> = atlas.counties.iter().map(|c| c.adcode).collect();
+    let t = Instant::now();
+    let m2 = pts.iter().take(200_000).filter(|&&(x, y)| atlas.county_index.locate_by_tree(x, y, &order).is_some()).count();
+    let tree = t.elapsed().as_secs_f64();
+    println!("{{\"bench\":\"locate_rtree_only_200k\",\"matched\":{m2},\"points_per_s\":{:.0}}}", 2e5 / tree);
+}
