@@ -10,19 +10,29 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use compute_atlas::plot::{self, Format, Fonts, PlotKind, PlotRequest, ProjectedAtlas};
+use compute_atlas::plot::{self, Fonts, Format, PlotKind, PlotRequest, ProjectedAtlas};
 use compute_atlas::{Atlas, AtlasConfig};
 
 fn main() {
-    let runs: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(11);
+    let runs: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(11);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = std::env::var_os("COMPUTE_ATLAS_SHARED").map(PathBuf::from).unwrap_or_else(|| root.join("../shared"));
+    let shared = std::env::var_os("COMPUTE_ATLAS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
     let mut config = AtlasConfig::new(compute_atlas::atlas::default_data_dir());
     if let Ok(dir) = std::fs::read_dir(shared.join("data/china_power")) {
         let mut files: Vec<PathBuf> = dir
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-            .filter(|p| !p.file_name().and_then(|n| n.to_str()).unwrap_or("").starts_with("nea_pv_"))
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .starts_with("nea_pv_")
+            })
             .collect();
         files.sort();
         config.plant_files = files;
@@ -37,13 +47,31 @@ fn main() {
     let cases: Vec<(&str, PlotKind, Format, Vec<(&str, &str)>)> = vec![
         ("choropleth", PlotKind::Choropleth, Format::Png, vec![]),
         ("choropleth-svg", PlotKind::Choropleth, Format::Svg, vec![]),
-        ("choropleth-jenks", PlotKind::Choropleth, Format::Png, vec![("breaks", "jenks"), ("metric", "area_km2")]),
+        (
+            "choropleth-jenks",
+            PlotKind::Choropleth,
+            Format::Png,
+            vec![("breaks", "jenks"), ("metric", "area_km2")],
+        ),
         ("top-counties", PlotKind::TopCounties, Format::Png, vec![]),
-        ("compute-vs-power", PlotKind::ComputeVsPower, Format::Png, vec![]),
-        ("province-power", PlotKind::ProvincePower, Format::Png, vec![]),
+        (
+            "compute-vs-power",
+            PlotKind::ComputeVsPower,
+            Format::Png,
+            vec![],
+        ),
+        (
+            "province-power",
+            PlotKind::ProvincePower,
+            Format::Png,
+            vec![],
+        ),
     ];
     for (name, kind, format, pairs) in cases {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let req = PlotRequest::from_query(kind, format, &pairs).expect("request");
         let _ = plot::render_with(&atlas, &projected, &req, &fonts).expect("warm-up render");
         let mut times = Vec::with_capacity(runs);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use compute_atlas::plot::{self, Format, Fonts, PlotKind, PlotRequest};
+use compute_atlas::plot::{self, Fonts, Format, PlotKind, PlotRequest};
 use compute_atlas::{Atlas, AtlasConfig};
 
 fn shared_dir() -> PathBuf {
@@ -34,6 +34,13 @@ fn atlas() -> &'static Atlas {
     A.get_or_init(|| {
         let mut config = AtlasConfig::new(compute_atlas::atlas::default_data_dir());
         config.plant_files = plant_files();
+        if std::env::var_os("COMPUTE_ATLAS_REQUIRE_EXTERNAL").is_some() {
+            assert!(
+                !config.plant_files.is_empty(),
+                "no plant files under {}",
+                shared_dir().display()
+            );
+        }
         Atlas::build(&config).expect("atlas builds")
     })
 }
@@ -41,7 +48,10 @@ fn atlas() -> &'static Atlas {
 /// The atlas without plant files.
 fn bare_atlas() -> &'static Atlas {
     static A: OnceLock<Atlas> = OnceLock::new();
-    A.get_or_init(|| Atlas::build(&AtlasConfig::new(compute_atlas::atlas::default_data_dir())).expect("atlas builds"))
+    A.get_or_init(|| {
+        Atlas::build(&AtlasConfig::new(compute_atlas::atlas::default_data_dir()))
+            .expect("atlas builds")
+    })
 }
 
 fn fonts() -> &'static Fonts {
@@ -51,7 +61,10 @@ fn fonts() -> &'static Fonts {
 }
 
 fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn req(kind: PlotKind, format: Format, pairs: &[(&str, &str)]) -> PlotRequest {
@@ -64,7 +77,9 @@ fn png(atlas: &Atlas, r: &PlotRequest) -> image::RgbImage {
         let name = format!("{}-{}.png", r.kind, r.cache_key().len());
         std::fs::write(PathBuf::from(dir).join(name), &bytes).unwrap();
     }
-    image::load_from_memory(&bytes).expect("PNG decodes").to_rgb8()
+    image::load_from_memory(&bytes)
+        .expect("PNG decodes")
+        .to_rgb8()
 }
 
 fn svg(atlas: &Atlas, r: &PlotRequest) -> String {
@@ -73,7 +88,10 @@ fn svg(atlas: &Atlas, r: &PlotRequest) -> String {
 
 fn variance(img: &image::RgbImage) -> f64 {
     let n = (img.width() * img.height()) as f64;
-    let lum: Vec<f64> = img.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
+    let lum: Vec<f64> = img
+        .pixels()
+        .map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64)
+        .collect();
     let mean = lum.iter().sum::<f64>() / n;
     lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n
 }
@@ -82,16 +100,28 @@ fn variance(img: &image::RgbImage) -> f64 {
 fn fonts_are_found() {
     let f = fonts();
     assert!(f.latin.contains("DejaVu"), "{}", f.latin);
-    assert!(f.cjk.is_some(), "{}", compute_atlas::plot::font::MISSING_CJK);
+    assert!(
+        f.cjk.is_some(),
+        "{}",
+        compute_atlas::plot::font::MISSING_CJK
+    );
 }
 
 #[test]
 fn choropleth_png_has_the_asked_size_and_is_not_blank() {
-    let r = req(PlotKind::Choropleth, Format::Png, &[("width", "1000"), ("height", "750")]);
+    let r = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("width", "1000"), ("height", "750")],
+    );
     let img = png(atlas(), &r);
     assert_eq!((img.width(), img.height()), (1000, 750));
     assert!(variance(&img) > 200.0, "variance {}", variance(&img));
-    let r2 = req(PlotKind::Choropleth, Format::Png, &[("width", "500"), ("height", "400"), ("scale", "2")]);
+    let r2 = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("width", "500"), ("height", "400"), ("scale", "2")],
+    );
     let img = png(atlas(), &r2);
     assert_eq!((img.width(), img.height()), (1000, 800));
 }
@@ -99,16 +129,29 @@ fn choropleth_png_has_the_asked_size_and_is_not_blank() {
 #[test]
 fn yiwu_is_filled_with_its_legend_class_colour() {
     let a = atlas();
-    let yiwu = a.county_by_adcode(650522).expect("Yiwu County is in the atlas");
+    let yiwu = a
+        .county_by_adcode(650522)
+        .expect("Yiwu County is in the atlas");
     // All western provinces (Yiwu is ~50 px wide, much of it under the site rings drawn at its
     // seat), and Xinjiang alone (Yiwu ~150 px wide).
-    for (breaks, province, share) in [("quantile", "all", 60), ("jenks", "all", 60), ("quantile", "Xinjiang", 85)] {
-        let r = req(PlotKind::Choropleth, Format::Png, &[("breaks", breaks), ("province", province)]);
+    for (breaks, province, share) in [
+        ("quantile", "all", 60),
+        ("jenks", "all", 60),
+        ("quantile", "Xinjiang", 85),
+    ] {
+        let r = req(
+            PlotKind::Choropleth,
+            Format::Png,
+            &[("breaks", breaks), ("province", province)],
+        );
         let value = plot::metric_value(&a.county_figures[yiwu], &r.metric);
         assert!(value.unwrap_or(0.0) > 0.0, "Yiwu has compute: {value:?}");
         let classes = plot::choropleth_classes(a, &r).unwrap();
         let expected = classes.colour_of(value);
-        assert!(classes.classes.iter().any(|c| c.colour == expected), "a value class, not no data");
+        assert!(
+            classes.classes.iter().any(|c| c.colour == expected),
+            "a value class, not no data"
+        );
         let img = png(a, &r);
         // The seat (94.688E 43.250N) is under the site markers; a grid of interior points is
         // checked instead: most of them (the rest fall on borders, rings, labels) show the colour.
@@ -141,7 +184,15 @@ fn yiwu_is_filled_with_its_legend_class_colour() {
 
 #[test]
 fn single_province_map_renders() {
-    let r = req(PlotKind::Choropleth, Format::Png, &[("province", "xinjiang"), ("metric", "sites"), ("breaks", "jenks")]);
+    let r = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[
+            ("province", "xinjiang"),
+            ("metric", "sites"),
+            ("breaks", "jenks"),
+        ],
+    );
     assert_eq!(r.province.as_deref(), Some("Xinjiang"));
     let img = png(atlas(), &r);
     assert_eq!((img.width(), img.height()), (1600, 1200));
@@ -150,10 +201,17 @@ fn single_province_map_renders() {
 
 #[test]
 fn choropleth_svg_has_title_legend_and_sources() {
-    let r = req(PlotKind::Choropleth, Format::Svg, &[("title", "Compute & power test map")]);
+    let r = req(
+        PlotKind::Choropleth,
+        Format::Svg,
+        &[("title", "Compute & power test map")],
+    );
     let s = svg(atlas(), &r);
     assert!(s.starts_with("<svg") || s.contains("<svg"));
-    assert!(s.contains("Compute &amp; power test map"), "title is escaped and present");
+    assert!(
+        s.contains("Compute &amp; power test map"),
+        "title is escaped and present"
+    );
     assert!(s.contains("no data"));
     assert!(s.contains("PFLOPS per 10,000 km²"));
     assert!(s.contains("Boundaries follow the PRC"));
@@ -166,7 +224,11 @@ fn choropleth_svg_has_title_legend_and_sources() {
 
 #[test]
 fn chinese_labels_render() {
-    let r = req(PlotKind::Choropleth, Format::Svg, &[("lang", "zh"), ("province", "Xinjiang")]);
+    let r = req(
+        PlotKind::Choropleth,
+        Format::Svg,
+        &[("lang", "zh"), ("province", "Xinjiang")],
+    );
     let s = svg(atlas(), &r);
     assert!(s.contains("新疆"));
     assert!(s.contains("无数据"));
@@ -187,7 +249,10 @@ fn top_counties_follow_a_direct_sort() {
         .collect();
     direct.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     direct.truncate(10);
-    let got: Vec<(u32, f64)> = rows.iter().map(|&(i, v)| (a.counties[i].adcode, v)).collect();
+    let got: Vec<(u32, f64)> = rows
+        .iter()
+        .map(|&(i, v)| (a.counties[i].adcode, v))
+        .collect();
     assert_eq!(got, direct);
     assert_eq!(got[0].0, 650522, "Yiwu leads");
     // The SVG lists the names in that order, top to bottom.
@@ -211,7 +276,13 @@ fn compute_vs_power_states_what_is_left_out() {
         assert!(s.contains("left out"), "{level}");
         assert!(s.contains("Reported compute (PFLOPS"), "y axis label");
         assert!(s.contains("Operating renewable capacity"), "x axis label");
-        let img = png(a, &PlotRequest { format: Format::Png, ..r });
+        let img = png(
+            a,
+            &PlotRequest {
+                format: Format::Png,
+                ..r
+            },
+        );
         assert_eq!((img.width(), img.height()), (1400, 900));
     }
 }
@@ -227,13 +298,23 @@ fn province_power_with_and_without_plants() {
     }
     let s = svg(bare_atlas(), &r);
     assert!(s.contains("No power-plant files are loaded"));
-    let img = png(bare_atlas(), &PlotRequest { format: Format::Png, ..r });
+    let img = png(
+        bare_atlas(),
+        &PlotRequest {
+            format: Format::Png,
+            ..r
+        },
+    );
     assert_eq!((img.width(), img.height()), (1400, 900));
 }
 
 #[test]
 fn output_is_deterministic() {
-    let r = req(PlotKind::Choropleth, Format::Png, &[("width", "800"), ("height", "600")]);
+    let r = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("width", "800"), ("height", "600")],
+    );
     let a = plot::render(atlas(), &r, fonts()).unwrap();
     let b = plot::render(atlas(), &r, fonts()).unwrap();
     assert_eq!(a, b);
@@ -247,15 +328,29 @@ fn bad_parameters_are_rejected_with_clear_messages() {
         e.to_string()
     };
     let m = bad(PlotKind::Choropleth, &[("metric", "gigawatts")]);
-    assert!(m.contains("unknown metric `gigawatts`") && m.contains("pflops_per_10k_km2"), "{m}");
+    assert!(
+        m.contains("unknown metric `gigawatts`") && m.contains("pflops_per_10k_km2"),
+        "{m}"
+    );
     let m = bad(PlotKind::Choropleth, &[("width", "0")]);
-    assert!(m.contains("width") && m.contains("200") && m.contains("4000"), "{m}");
+    assert!(
+        m.contains("width") && m.contains("200") && m.contains("4000"),
+        "{m}"
+    );
     let m = bad(PlotKind::Choropleth, &[("width", "100000")]);
     assert!(m.contains("width must be"), "{m}");
     let m = bad(PlotKind::TopCounties, &[("height", "abc")]);
     assert!(m.contains("height must be"), "{m}");
     let m = bad(PlotKind::Choropleth, &[("province", "Atlantis")]);
-    assert!(m.contains("unknown province `Atlantis`") && m.contains("Xinjiang"), "{m}");
+    assert!(
+        m.contains("unknown province `Atlantis`") && m.contains("Xinjiang"),
+        "{m}"
+    );
+    let m = bad(
+        PlotKind::Choropleth,
+        &[("width", "4000"), ("height", "4000"), ("scale", "3")],
+    );
+    assert!(m.contains("device pixels"), "{m}");
     let m = bad(PlotKind::Choropleth, &[("scale", "4")]);
     assert!(m.contains("scale"), "{m}");
     let m = bad(PlotKind::Choropleth, &[("colour", "red")]);
@@ -268,7 +363,10 @@ fn bad_parameters_are_rejected_with_clear_messages() {
     assert!(m.contains("top must be"), "{m}");
     let m = bad(PlotKind::Choropleth, &[("width", "800"), ("width", "900")]);
     assert!(m.contains("more than once"), "{m}");
-    assert!(PlotKind::parse("pie").unwrap_err().to_string().contains("choropleth"));
+    assert!(PlotKind::parse("pie")
+        .unwrap_err()
+        .to_string()
+        .contains("choropleth"));
 }
 
 #[test]
@@ -278,12 +376,28 @@ fn defaults_and_cache_keys() {
     assert_eq!(map.metric, "pflops_per_10k_km2");
     let chart = PlotRequest::from_query(PlotKind::TopCounties, Format::Png, &[]).unwrap();
     assert_eq!((chart.width, chart.height, chart.top), (1400, 900, 15));
-    let a = req(PlotKind::Choropleth, Format::Png, &[("province", "xinjiang"), ("breaks", "jenks")]);
-    let b = req(PlotKind::Choropleth, Format::Png, &[("breaks", "jenks"), ("province", "Xinjiang")]);
+    let a = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("province", "xinjiang"), ("breaks", "jenks")],
+    );
+    let b = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("breaks", "jenks"), ("province", "Xinjiang")],
+    );
     assert_eq!(a.cache_key(), b.cache_key());
-    let c = req(PlotKind::Choropleth, Format::Svg, &[("province", "Xinjiang"), ("breaks", "jenks")]);
+    let c = req(
+        PlotKind::Choropleth,
+        Format::Svg,
+        &[("province", "Xinjiang"), ("breaks", "jenks")],
+    );
     assert_ne!(a.cache_key(), c.cache_key());
-    let d = req(PlotKind::Choropleth, Format::Png, &[("province", "Xinjiang")]);
+    let d = req(
+        PlotKind::Choropleth,
+        Format::Png,
+        &[("province", "Xinjiang")],
+    );
     assert_ne!(a.cache_key(), d.cache_key());
 }
 
@@ -291,7 +405,9 @@ fn defaults_and_cache_keys() {
 #[test]
 #[ignore]
 fn write_docs_examples() {
-    let Some(dir) = std::env::var_os("PLOTS_DOCS").map(PathBuf::from) else { return };
+    let Some(dir) = std::env::var_os("PLOTS_DOCS").map(PathBuf::from) else {
+        return;
+    };
     std::fs::create_dir_all(&dir).unwrap();
     let size: &[(&str, &str)] = &[("width", "1200"), ("height", "900")];
     for (kind, name, extra) in [
@@ -299,12 +415,58 @@ fn write_docs_examples() {
         (PlotKind::TopCounties, "plot-top-counties", vec![]),
         (PlotKind::ComputeVsPower, "plot-compute-vs-power", vec![]),
         (PlotKind::ProvincePower, "plot-province-power", vec![]),
-        (PlotKind::Choropleth, "plot-choropleth-xinjiang-zh", vec![("province", "Xinjiang"), ("lang", "zh"), ("breaks", "jenks")]),
+        (
+            PlotKind::Choropleth,
+            "plot-choropleth-xinjiang-zh",
+            vec![
+                ("province", "Xinjiang"),
+                ("lang", "zh"),
+                ("breaks", "jenks"),
+            ],
+        ),
     ] {
         let mut pairs: Vec<(&str, &str)> = size.to_vec();
         pairs.extend(extra);
         let r = req(kind, Format::Png, &pairs);
         let bytes = plot::render(atlas(), &r, fonts()).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), &bytes).unwrap();
+        if std::env::var_os("PLOTS_DOCS_SVG").is_some() {
+            let bytes = plot::render(
+                atlas(),
+                &PlotRequest {
+                    format: Format::Svg,
+                    ..r
+                },
+                fonts(),
+            )
+            .unwrap();
+            std::fs::write(dir.join(format!("{name}.svg")), &bytes).unwrap();
+        }
+    }
+}
+
+#[test]
+fn font_override_and_family_names() {
+    let err = Fonts::load(Some(std::path::Path::new("/nonexistent/font.ttf"))).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/font.ttf"), "{err}");
+    let f = fonts();
+    // The CJK family comes from a .ttc collection (index 0), named from its own name table.
+    let cjk = f.cjk.as_deref().unwrap();
+    assert!(cjk.ends_with(", sans-serif"), "{cjk}");
+    let path = f
+        .files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "ttc" || e == "otf"))
+        .cloned();
+    if let Some(path) = path {
+        let loaded = Fonts::load(Some(&path)).unwrap();
+        assert_eq!(loaded.latin, cjk);
+        let r = req(
+            PlotKind::TopCounties,
+            Format::Png,
+            &[("lang", "zh"), ("width", "600"), ("height", "400")],
+        );
+        let img = image::load_from_memory(&plot::render(atlas(), &r, &loaded).unwrap()).unwrap();
+        assert_eq!((img.width(), img.height()), (600, 400));
     }
 }

@@ -40,25 +40,61 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         let font = FontDesc::new(
             FontFamily::Name(self.family),
             size,
-            if bold { FontStyle::Bold } else { FontStyle::Normal },
+            if bold {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            },
         );
-        TextStyle { font, color: rgb(colour).to_backend_color(), pos: Pos::new(align, VPos::Top) }
+        TextStyle {
+            font,
+            color: rgb(colour).to_backend_color(),
+            pos: Pos::new(align, VPos::Top),
+        }
     }
 
     /// Draws `s` with its baseline at `y`, anchored at `x` by `align`.
-    pub fn text(&self, s: &str, x: f64, y: f64, size: f64, colour: Rgb, align: HPos, bold: bool) -> Result<(), PlotError> {
+    pub fn text(
+        &self,
+        s: &str,
+        x: f64,
+        y: f64,
+        size: f64,
+        colour: Rgb,
+        align: HPos,
+        bold: bool,
+    ) -> Result<(), PlotError> {
         if s.is_empty() {
             return Ok(());
         }
         // Baseline offsets of a top-anchored text: ab_glyph puts it at half the size, SVG at
         // 0.76 em with em = size / 1.24.
-        let top = if self.vector { y - 0.76 * size / 1.24 } else { y - 0.5 * size };
+        let top = if self.vector {
+            y - 0.76 * size / 1.24
+        } else {
+            y - 0.5 * size
+        };
         let style = self.style(size, bold, colour, align);
-        self.area.draw(&Text::new(s.to_string(), (x.round() as i32, top.round() as i32), style)).map_err(err)
+        self.area
+            .draw(&Text::new(
+                s.to_string(),
+                (x.round() as i32, top.round() as i32),
+                style,
+            ))
+            .map_err(err)
     }
 
     /// Text with a white halo, for labels over data.
-    pub fn halo_text(&self, s: &str, x: f64, y: f64, size: f64, colour: Rgb, align: HPos, bold: bool) -> Result<(), PlotError> {
+    pub fn halo_text(
+        &self,
+        s: &str,
+        x: f64,
+        y: f64,
+        size: f64,
+        colour: Rgb,
+        align: HPos,
+        bold: bool,
+    ) -> Result<(), PlotError> {
         let d = (size / 12.0).max(1.0);
         if self.vector {
             // Four offset copies are enough at vector resolution.
@@ -66,7 +102,16 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                 self.text(s, x + dx, y + dy, size, (255, 255, 255), align, bold)?;
             }
         } else {
-            for (dx, dy) in [(-d, -d), (0.0, -d), (d, -d), (-d, 0.0), (d, 0.0), (-d, d), (0.0, d), (d, d)] {
+            for (dx, dy) in [
+                (-d, -d),
+                (0.0, -d),
+                (d, -d),
+                (-d, 0.0),
+                (d, 0.0),
+                (-d, d),
+                (0.0, d),
+                (d, d),
+            ] {
                 self.text(s, x + dx, y + dy, size, (255, 255, 255), align, bold)?;
             }
         }
@@ -79,7 +124,10 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             return 0.0;
         }
         let style = self.style(size, bold, (0, 0, 0), HPos::Left);
-        self.area.estimate_text_size(s, &style).map(|(w, _)| w as f64).unwrap_or(s.chars().count() as f64 * size * 0.55)
+        self.area
+            .estimate_text_size(s, &style)
+            .map(|(w, _)| w as f64)
+            .unwrap_or(s.chars().count() as f64 * size * 0.55)
     }
 
     /// Splits `s` into lines no wider than `width`, at spaces (or anywhere, for CJK text).
@@ -109,15 +157,28 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 
     pub fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64, fill: Rgb) -> Result<(), PlotError> {
         let r = Rectangle::new(
-            [(x0.round() as i32, y0.round() as i32), (x1.round() as i32, y1.round() as i32)],
+            [
+                (x0.round() as i32, y0.round() as i32),
+                (x1.round() as i32, y1.round() as i32),
+            ],
             rgb(fill).filled(),
         );
         self.area.draw(&r).map_err(err)
     }
 
-    pub fn rect_outline(&self, x0: f64, y0: f64, x1: f64, y1: f64, colour: Rgb) -> Result<(), PlotError> {
+    pub fn rect_outline(
+        &self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        colour: Rgb,
+    ) -> Result<(), PlotError> {
         let r = Rectangle::new(
-            [(x0.round() as i32, y0.round() as i32), (x1.round() as i32, y1.round() as i32)],
+            [
+                (x0.round() as i32, y0.round() as i32),
+                (x1.round() as i32, y1.round() as i32),
+            ],
             rgb(colour).stroke_width(1),
         );
         self.area.draw(&r).map_err(err)
@@ -125,26 +186,46 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 
     /// A polyline of `width` pixels. Bitmap lines wider than one pixel are drawn as offset
     /// copies (plotters' wide-path polygoniser misfills closed rings).
-    pub fn polyline(&self, pts: &[(i32, i32)], colour: Rgb, alpha: f64, width: f64) -> Result<(), PlotError> {
+    pub fn polyline(
+        &self,
+        pts: &[(i32, i32)],
+        colour: Rgb,
+        alpha: f64,
+        width: f64,
+    ) -> Result<(), PlotError> {
         if pts.len() < 2 {
             return Ok(());
         }
         let c = rgb(colour).mix(alpha);
         if self.vector {
             let w = width.round().max(1.0) as u32;
-            return self.area.draw(&PathElement::new(pts.to_vec(), c.stroke_width(w))).map_err(err);
+            return self
+                .area
+                .draw(&PathElement::new(pts.to_vec(), c.stroke_width(w)))
+                .map_err(err);
         }
         let n = width.round().max(1.0) as i32;
         for dx in 0..n {
             for dy in 0..n {
-                let shifted: Vec<(i32, i32)> = pts.iter().map(|p| (p.0 + dx - (n - 1) / 2, p.1 + dy - (n - 1) / 2)).collect();
-                self.area.draw(&PathElement::new(shifted, c.stroke_width(1))).map_err(err)?;
+                let shifted: Vec<(i32, i32)> = pts
+                    .iter()
+                    .map(|p| (p.0 + dx - (n - 1) / 2, p.1 + dy - (n - 1) / 2))
+                    .collect();
+                self.area
+                    .draw(&PathElement::new(shifted, c.stroke_width(1)))
+                    .map_err(err)?;
             }
         }
         Ok(())
     }
 
-    pub fn line(&self, a: (f64, f64), b: (f64, f64), colour: Rgb, width: f64) -> Result<(), PlotError> {
+    pub fn line(
+        &self,
+        a: (f64, f64),
+        b: (f64, f64),
+        colour: Rgb,
+        width: f64,
+    ) -> Result<(), PlotError> {
         let p = |q: (f64, f64)| (q.0.round() as i32, q.1.round() as i32);
         self.polyline(&[p(a), p(b)], colour, 1.0, width)
     }
@@ -153,28 +234,59 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if pts.len() < 3 {
             return Ok(());
         }
-        self.area.draw(&Polygon::new(pts.to_vec(), rgb(fill).filled())).map_err(err)
+        self.area
+            .draw(&Polygon::new(pts.to_vec(), rgb(fill).filled()))
+            .map_err(err)
     }
 
-    pub fn circle(&self, c: (f64, f64), r: f64, colour: Rgb, alpha: f64, fill: bool, width: f64) -> Result<(), PlotError> {
+    pub fn circle(
+        &self,
+        c: (f64, f64),
+        r: f64,
+        colour: Rgb,
+        alpha: f64,
+        fill: bool,
+        width: f64,
+    ) -> Result<(), PlotError> {
         let col = rgb(colour).mix(alpha);
-        let style = if fill { col.filled() } else { col.stroke_width(width.round().max(1.0) as u32) };
+        let style = if fill {
+            col.filled()
+        } else {
+            col.stroke_width(width.round().max(1.0) as u32)
+        };
         let centre = (c.0.round() as i32, c.1.round() as i32);
-        self.area.draw(&Circle::new(centre, r.round().max(1.0) as i32, style)).map_err(err)
+        self.area
+            .draw(&Circle::new(centre, r.round().max(1.0) as i32, style))
+            .map_err(err)
     }
 }
 
 /// Paints on the backend of `req.format` and returns the encoded bytes. `base` is the reference
 /// size at which `u` is 1.
-pub fn output(req: &PlotRequest, family: &str, base: (f64, f64), painter: &impl Painter) -> Result<Vec<u8>, PlotError> {
+pub fn output(
+    req: &PlotRequest,
+    family: &str,
+    base: (f64, f64),
+    painter: &impl Painter,
+) -> Result<Vec<u8>, PlotError> {
     let (w, h) = req.pixel_size();
-    let u = req.scale * (req.width as f64 / base.0).min(req.height as f64 / base.1).max(0.5);
+    let u = req.scale
+        * (req.width as f64 / base.0)
+            .min(req.height as f64 / base.1)
+            .max(0.5);
     match req.format {
         Format::Png => {
             let mut buf = vec![255u8; w as usize * h as usize * 3];
             {
                 let area = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-                let c = Canvas { area, w: w as f64, h: h as f64, u, family, vector: false };
+                let c = Canvas {
+                    area,
+                    w: w as f64,
+                    h: h as f64,
+                    u,
+                    family,
+                    vector: false,
+                };
                 painter.paint(&c)?;
                 c.area.present().map_err(err)?;
             }
@@ -184,7 +296,14 @@ pub fn output(req: &PlotRequest, family: &str, base: (f64, f64), painter: &impl 
             let mut s = String::new();
             {
                 let area = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
-                let c = Canvas { area, w: w as f64, h: h as f64, u, family, vector: true };
+                let c = Canvas {
+                    area,
+                    w: w as f64,
+                    h: h as f64,
+                    u,
+                    family,
+                    vector: true,
+                };
                 c.area.fill(&WHITE).map_err(err)?;
                 painter.paint(&c)?;
                 c.area.present().map_err(err)?;
@@ -198,7 +317,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     use image::ImageEncoder;
     let mut out = Vec::with_capacity(rgb.len() / 8);
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
+    PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
         .write_image(rgb, w, h, image::ColorType::Rgb8)
         .map_err(|e| PlotError::Render(format!("PNG encoding failed: {e}")))?;
     Ok(out)

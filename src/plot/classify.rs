@@ -85,7 +85,10 @@ pub fn jenks_breaks(values: &[f64], k: usize) -> Vec<f64> {
 
 /// Index of the class of `x` for upper bounds `breaks` (values above the last go in the last).
 pub fn class_of(breaks: &[f64], x: f64) -> usize {
-    breaks.iter().position(|&b| x <= b).unwrap_or(breaks.len().saturating_sub(1))
+    breaks
+        .iter()
+        .position(|&b| x <= b)
+        .unwrap_or(breaks.len().saturating_sub(1))
 }
 
 #[cfg(test)]

@@ -35,7 +35,9 @@ pub fn sequential(n: usize) -> Vec<Rgb> {
     match n {
         0 => Vec::new(),
         1 => vec![viridis(0.5)],
-        _ => (0..n).map(|i| viridis(0.85 * (1.0 - i as f64 / (n - 1) as f64))).collect(),
+        _ => (0..n)
+            .map(|i| viridis(0.85 * (1.0 - i as f64 / (n - 1) as f64)))
+            .collect(),
     }
 }
 

@@ -26,7 +26,11 @@ const CJK_PATHS: [&str; 4] = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
 ];
-const CJK_FAMILIES: [&str; 3] = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC"];
+const CJK_FAMILIES: [&str; 3] = [
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+];
 
 /// Message naming the Debian package to install when no Latin font is found.
 pub const MISSING_LATIN: &str =
@@ -56,7 +60,11 @@ impl Fonts {
     pub fn load(override_path: Option<&Path>) -> Result<Fonts, PlotError> {
         if let Some(path) = override_path {
             let family = register(path, FontStyle::Normal, None)?;
-            return Ok(Fonts { latin: family.clone(), cjk: Some(family), files: vec![path.to_path_buf()] });
+            return Ok(Fonts {
+                latin: family.clone(),
+                cjk: Some(family),
+                files: vec![path.to_path_buf()],
+            });
         }
         let mut files = Vec::new();
         let latin_path = LATIN_PATHS
@@ -97,7 +105,9 @@ impl Fonts {
     /// The family to draw text of `lang` with.
     pub fn family(&self, zh: bool) -> Result<&str, PlotError> {
         if zh {
-            self.cjk.as_deref().ok_or_else(|| PlotError::Font(MISSING_CJK.to_string()))
+            self.cjk
+                .as_deref()
+                .ok_or_else(|| PlotError::Font(MISSING_CJK.to_string()))
         } else {
             Ok(&self.latin)
         }
@@ -107,7 +117,12 @@ impl Fonts {
 /// `fc-match -f '%{file}' PATTERN`, accepted only when the matched family contains `want`
 /// (fc-match always answers with something, often an unrelated fallback).
 fn fc_match(pattern: &str, want: Option<&str>) -> Option<PathBuf> {
-    let out = Command::new("fc-match").arg("-f").arg("%{file}\n%{family}\n%{style}").arg(pattern).output().ok()?;
+    let out = Command::new("fc-match")
+        .arg("-f")
+        .arg("%{file}\n%{family}\n%{style}")
+        .arg(pattern)
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -140,7 +155,8 @@ fn register(path: &Path, style: FontStyle, family: Option<&str>) -> Result<Strin
         Some(f) => f.to_string(),
         None => {
             let own = family_name(&bytes).unwrap_or_else(|| {
-                path.file_stem().map_or("font".into(), |s| s.to_string_lossy().into_owned())
+                path.file_stem()
+                    .map_or("font".into(), |s| s.to_string_lossy().into_owned())
             });
             format!("{own}, sans-serif")
         }
@@ -148,7 +164,10 @@ fn register(path: &Path, style: FontStyle, family: Option<&str>) -> Result<Strin
     // plotters keeps fonts for the life of the process; each file is leaked once.
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
     plotters::style::register_font(&name, style, bytes).map_err(|_| {
-        PlotError::Font(format!("{} is not a usable TrueType/OpenType font", path.display()))
+        PlotError::Font(format!(
+            "{} is not a usable TrueType/OpenType font",
+            path.display()
+        ))
     })?;
     map.insert(key, name.clone());
     Ok(name)
@@ -159,7 +178,8 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4)
+        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// The family name (name id 1) of the first font in a TrueType/OpenType file or collection.
@@ -183,14 +203,22 @@ pub fn family_name(b: &[u8]) -> Option<String> {
     let mut mac = None;
     for i in 0..count {
         let r = t + 6 + i * 12;
-        let (platform, encoding, language, id) = (be16(b, r)?, be16(b, r + 2)?, be16(b, r + 4)?, be16(b, r + 6)?);
+        let (platform, encoding, language, id) = (
+            be16(b, r)?,
+            be16(b, r + 2)?,
+            be16(b, r + 4)?,
+            be16(b, r + 6)?,
+        );
         let (len, off) = (be16(b, r + 8)? as usize, be16(b, r + 10)? as usize);
         if id != 1 {
             continue;
         }
         let raw = b.get(strings + off..strings + off + len)?;
         if platform == 3 && (encoding == 1 || encoding == 10) && language == 0x0409 {
-            let units: Vec<u16> = raw.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = raw
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             return String::from_utf16(&units).ok();
         }
         if platform == 1 && encoding == 0 && mac.is_none() {

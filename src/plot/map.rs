@@ -52,25 +52,42 @@ impl Classes {
 
     /// Legend entries top to bottom: zero, value classes, no data.
     pub fn entries(&self) -> Vec<&LegendClass> {
-        self.zero.iter().chain(self.classes.iter()).chain(std::iter::once(&self.no_data)).collect()
+        self.zero
+            .iter()
+            .chain(self.classes.iter())
+            .chain(std::iter::once(&self.no_data))
+            .collect()
     }
 }
 
 /// Counties drawn for the request (indexes into `atlas.counties`).
 fn selected_counties(atlas: &Atlas, req: &PlotRequest) -> Vec<usize> {
     let adcode = req.province_info().map(|p| p.adcode);
-    (0..atlas.counties.len()).filter(|&i| adcode.is_none_or(|a| atlas.counties[i].province_adcode == a)).collect()
+    (0..atlas.counties.len())
+        .filter(|&i| adcode.is_none_or(|a| atlas.counties[i].province_adcode == a))
+        .collect()
 }
 
 /// The classes the choropleth of `req` uses, with their colours and counts.
 pub fn choropleth_classes(atlas: &Atlas, req: &PlotRequest) -> Result<Classes, PlotError> {
     let values = metric_values(&atlas.county_figures, &req.metric);
-    Ok(classes_for(&selected_counties(atlas, req).iter().map(|&i| values[i]).collect::<Vec<_>>(), req))
+    Ok(classes_for(
+        &selected_counties(atlas, req)
+            .iter()
+            .map(|&i| values[i])
+            .collect::<Vec<_>>(),
+        req,
+    ))
 }
 
 fn classes_for(values: &[Option<f64>], req: &PlotRequest) -> Classes {
     let zh = req.zh();
-    let nonzero: Vec<f64> = values.iter().flatten().copied().filter(|v| *v != 0.0).collect();
+    let nonzero: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| *v != 0.0)
+        .collect();
     let breaks = match req.breaks {
         Breaks::Quantile => quantile_breaks(&nonzero, CLASSES),
         Breaks::Jenks => jenks_breaks(&nonzero, CLASSES),
@@ -92,7 +109,13 @@ fn classes_for(values: &[Option<f64>], req: &PlotRequest) -> Classes {
             let lo = if i == 0 { min } else { breaks[i - 1] };
             let (a, z) = (num(seen[i].0), num(seen[i].1));
             let label = if a == z { a } else { format!("{a} – {z}") };
-            LegendClass { label, colour: colours[i], lower: Some(lo), upper: Some(b), count: counts[i] }
+            LegendClass {
+                label,
+                colour: colours[i],
+                lower: Some(lo),
+                upper: Some(b),
+                count: counts[i],
+            }
         })
         .collect();
     let zeros = values.iter().filter(|v| **v == Some(0.0)).count();
@@ -138,7 +161,10 @@ impl Layout {
     fn new(projected: &ProjectedAtlas, counties: &[usize], req: &PlotRequest) -> Layout {
         let (w, h) = req.pixel_size();
         let (w, h) = (w as f64, h as f64);
-        let u = req.scale * (req.width as f64 / BASE.0).min(req.height as f64 / BASE.1).max(0.5);
+        let u = req.scale
+            * (req.width as f64 / BASE.0)
+                .min(req.height as f64 / BASE.1)
+                .max(0.5);
         let margin = 28.0 * u;
         let legend_w = 330.0 * u;
         let footer_h = 3.0 * 19.0 * u + 8.0 * u;
@@ -146,10 +172,20 @@ impl Layout {
         let x1 = (w - margin - legend_w - 16.0 * u).max(x0 + 10.0);
         let footer_y = h - margin - footer_h;
         let y1 = (footer_y - 10.0 * u).max(y0 + 10.0);
-        let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let mut b = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
         for &i in counties {
             let s = &projected.counties[i].bbox;
-            b = [b[0].min(s[0]), b[1].min(s[1]), b[2].max(s[2]), b[3].max(s[3])];
+            b = [
+                b[0].min(s[0]),
+                b[1].min(s[1]),
+                b[2].max(s[2]),
+                b[3].max(s[3]),
+            ];
         }
         if !b[0].is_finite() {
             b = [0.0, 0.0, 1.0, 1.0];
@@ -158,11 +194,25 @@ impl Layout {
         // Centre the map in its box, pulled up to the top so the legend and title line up.
         let ox = x0 + ((x1 - x0) - (b[2] - b[0]) * k) / 2.0;
         let oy = y0;
-        Layout { u, margin, y0, k, minx: b[0], maxy: b[3], ox, oy, legend_x: w - margin - legend_w, footer_y }
+        Layout {
+            u,
+            margin,
+            y0,
+            k,
+            minx: b[0],
+            maxy: b[3],
+            ox,
+            oy,
+            legend_x: w - margin - legend_w,
+            footer_y,
+        }
     }
 
     fn px(&self, p: (f64, f64)) -> (f64, f64) {
-        (self.ox + (p.0 - self.minx) * self.k, self.oy + (self.maxy - p.1) * self.k)
+        (
+            self.ox + (p.0 - self.minx) * self.k,
+            self.oy + (self.maxy - p.1) * self.k,
+        )
     }
 
     fn ipx(&self, p: (f64, f64)) -> (i32, i32) {
@@ -172,14 +222,21 @@ impl Layout {
 }
 
 /// The pixel of the rendered PNG (device pixels, origin top left) where (lon, lat) is drawn.
-pub fn pixel_of(atlas: &Atlas, req: &PlotRequest, lon: f64, lat: f64) -> Result<(u32, u32), PlotError> {
+pub fn pixel_of(
+    atlas: &Atlas,
+    req: &PlotRequest,
+    lon: f64,
+    lat: f64,
+) -> Result<(u32, u32), PlotError> {
     let projected = ProjectedAtlas::cached(atlas)?;
     let layout = Layout::new(&projected, &selected_counties(atlas, req), req);
     let p = project_point(&albers()?, lon, lat)
         .ok_or_else(|| PlotError::BadRequest(format!("({lon}, {lat}) cannot be projected")))?;
     let (x, y) = layout.ipx(p);
     if x < 0 || y < 0 {
-        return Err(PlotError::BadRequest(format!("({lon}, {lat}) falls outside the plot")));
+        return Err(PlotError::BadRequest(format!(
+            "({lon}, {lat}) falls outside the plot"
+        )));
     }
     Ok((x as u32, y as u32))
 }
@@ -227,32 +284,57 @@ fn marker_radius(u: f64, v: f64, vmax: f64) -> f64 {
 
 fn nice_below(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
-    [5.0, 2.0, 1.0].iter().map(|m| m * p).find(|&x| x <= v).unwrap_or(p)
+    [5.0, 2.0, 1.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|&x| x <= v)
+        .unwrap_or(p)
 }
 
 impl<'a> Choropleth<'a> {
-    fn new(atlas: &'a Atlas, projected: &'a ProjectedAtlas, req: &'a PlotRequest) -> Choropleth<'a> {
+    fn new(
+        atlas: &'a Atlas,
+        projected: &'a ProjectedAtlas,
+        req: &'a PlotRequest,
+    ) -> Choropleth<'a> {
         let counties = selected_counties(atlas, req);
         let values = metric_values(&atlas.county_figures, &req.metric);
-        let classes = classes_for(&counties.iter().map(|&i| values[i]).collect::<Vec<_>>(), req);
+        let classes = classes_for(
+            &counties.iter().map(|&i| values[i]).collect::<Vec<_>>(),
+            req,
+        );
         let layout = Layout::new(projected, &counties, req);
         let adcode = req.province_info().map(|p| p.adcode);
-        let provinces: Vec<usize> =
-            (0..atlas.provinces.len()).filter(|&i| adcode.is_none_or(|a| atlas.provinces[i].adcode == a)).collect();
+        let provinces: Vec<usize> = (0..atlas.provinces.len())
+            .filter(|&i| adcode.is_none_or(|a| atlas.provinces[i].adcode == a))
+            .collect();
         let shown: Vec<usize> = (0..atlas.sites.len())
             .filter(|&i| {
                 let place = &atlas.site_places[i];
-                place.province.is_some_and(|p| provinces.contains(&p)) && projected.sites[i].is_some()
+                place.province.is_some_and(|p| provinces.contains(&p))
+                    && projected.sites[i].is_some()
             })
             .collect();
-        let vmax = shown.iter().filter_map(|&i| atlas.site_places[i].pflops).fold(0.0, f64::max);
+        let vmax = shown
+            .iter()
+            .filter_map(|&i| atlas.site_places[i].pflops)
+            .fold(0.0, f64::max);
         let u = layout.u;
         let mut markers: Vec<(usize, Marker)> = shown
             .iter()
             .map(|&i| {
-                let pf = atlas.site_places[i].pflops.filter(|v| *v > 0.0 && vmax > 0.0);
+                let pf = atlas.site_places[i]
+                    .pflops
+                    .filter(|v| *v > 0.0 && vmax > 0.0);
                 let radius = pf.map_or(2.5 * u, |v| marker_radius(u, v, vmax));
-                (i, Marker { at: layout.px(projected.sites[i].expect("filtered")), radius, known: pf.is_some() })
+                (
+                    i,
+                    Marker {
+                        at: layout.px(projected.sites[i].expect("filtered")),
+                        radius,
+                        known: pf.is_some(),
+                    },
+                )
             })
             .collect();
         // Large rings first, so small ones stay visible; ties in site order.
@@ -343,7 +425,13 @@ impl<'a> Choropleth<'a> {
                     c.polygon(&buf, if ring.exterior { fill } else { (255, 255, 255) })?;
                 } else if ring.exterior && !buf.is_empty() {
                     // Smaller than a pixel: still show it.
-                    c.rect(buf[0].0 as f64, buf[0].1 as f64, buf[0].0 as f64, buf[0].1 as f64, fill)?;
+                    c.rect(
+                        buf[0].0 as f64,
+                        buf[0].1 as f64,
+                        buf[0].0 as f64,
+                        buf[0].1 as f64,
+                        fill,
+                    )?;
                 }
             }
         }
@@ -382,18 +470,31 @@ impl<'a> Choropleth<'a> {
             let size = 17.0 * l.u;
             let mut order = self.provinces.clone();
             order.sort_by(|&a, &b| {
-                self.projected.provinces[b].hull_area.total_cmp(&self.projected.provinces[a].hull_area).then(a.cmp(&b))
+                self.projected.provinces[b]
+                    .hull_area
+                    .total_cmp(&self.projected.provinces[a].hull_area)
+                    .then(a.cmp(&b))
             });
             let mut placed: Vec<[f64; 4]> = Vec::new();
             for p in order {
-                let Some(pt) = self.projected.provinces[p].label_point else { continue };
+                let Some(pt) = self.projected.provinces[p].label_point else {
+                    continue;
+                };
                 let (x, y) = l.px(pt);
                 let name = text::province_name(self.atlas.provinces[p].adcode, zh);
                 let w = c.text_width(&name, size, true);
                 for dy in [0.0, -1.2, 1.2, -2.4, 2.4] {
                     let yy = y + dy * size;
-                    let b = [x - w / 2.0 - 3.0, yy - size * 0.8, x + w / 2.0 + 3.0, yy + size * 0.25];
-                    if !placed.iter().any(|q| b[0] < q[2] && q[0] < b[2] && b[1] < q[3] && q[1] < b[3]) {
+                    let b = [
+                        x - w / 2.0 - 3.0,
+                        yy - size * 0.8,
+                        x + w / 2.0 + 3.0,
+                        yy + size * 0.25,
+                    ];
+                    if !placed
+                        .iter()
+                        .any(|q| b[0] < q[2] && q[0] < b[2] && b[1] < q[3] && q[1] < b[3])
+                    {
                         c.halo_text(&name, x, yy, size, INK, Align::Center, true)?;
                         placed.push(b);
                         break;
@@ -423,31 +524,95 @@ impl<'a> Choropleth<'a> {
             c.rect(x, y, x + sw, y + sh, e.colour)?;
             c.rect_outline(x, y, x + sw, y + sh, (0x99, 0x99, 0x99))?;
             let count = format!("  ({})", text::int(e.count));
-            c.text(&format!("{}{count}", e.label), x + sw + 12.0 * u, y + sh * 0.78, 16.0 * u, INK, Align::Left, false)?;
+            c.text(
+                &format!("{}{count}", e.label),
+                x + sw + 12.0 * u,
+                y + sh * 0.78,
+                16.0 * u,
+                INK,
+                Align::Left,
+                false,
+            )?;
             y += sh + 9.0 * u;
         }
         let note = t(zh, "(n) = counties in class", "(n) = 该级县数");
         c.text(note, x, y + 12.0 * u, 13.0 * u, MUTED, Align::Left, false)?;
         y += 48.0 * u;
         // Site markers.
-        c.text(t(zh, "Sites", "站点"), x, y, 19.0 * u, INK, Align::Left, true)?;
+        c.text(
+            t(zh, "Sites", "站点"),
+            x,
+            y,
+            19.0 * u,
+            INK,
+            Align::Left,
+            true,
+        )?;
         y += 22.0 * u;
-        c.text(t(zh, "circle area by reported PFLOPS", "圆圈面积表示报告算力（PFLOPS）"), x, y, 15.0 * u, MUTED, Align::Left, false)?;
+        c.text(
+            t(
+                zh,
+                "circle area by reported PFLOPS",
+                "圆圈面积表示报告算力（PFLOPS）",
+            ),
+            x,
+            y,
+            15.0 * u,
+            MUTED,
+            Align::Left,
+            false,
+        )?;
         y += 14.0 * u;
         let rmax = self.marker_refs.first().map_or(0.0, |r| r.1);
         let base = y + 2.0 * rmax + 4.0 * u;
         let mut cx = x + rmax.max(8.0 * u);
         for (v, r) in &self.marker_refs {
             c.circle((cx, base - r), *r, (0xc0, 0x1f, 0x1f), 1.0, false, 1.6 * u)?;
-            c.text(&num(*v), cx, base + 18.0 * u, 14.0 * u, INK, Align::Center, false)?;
+            c.text(
+                &num(*v),
+                cx,
+                base + 18.0 * u,
+                14.0 * u,
+                INK,
+                Align::Center,
+                false,
+            )?;
             cx += r.max(14.0 * u) + 34.0 * u + self.marker_refs.get(1).map_or(0.0, |r| r.1);
         }
         y = base + 44.0 * u;
-        c.circle((x + 8.0 * u, y - 5.0 * u), 2.5 * u, (0x1a, 0x1a, 0x1a), 1.0, true, 1.0)?;
-        c.text(t(zh, "site without a PFLOPS figure", "未报告算力的站点"), x + 24.0 * u, y, 15.0 * u, INK, Align::Left, false)?;
+        c.circle(
+            (x + 8.0 * u, y - 5.0 * u),
+            2.5 * u,
+            (0x1a, 0x1a, 0x1a),
+            1.0,
+            true,
+            1.0,
+        )?;
+        c.text(
+            t(zh, "site without a PFLOPS figure", "未报告算力的站点"),
+            x + 24.0 * u,
+            y,
+            15.0 * u,
+            INK,
+            Align::Left,
+            false,
+        )?;
         y += 34.0 * u;
-        c.line((x, y - 5.0 * u), (x + sw, y - 5.0 * u), (0x30, 0x30, 0x30), (1.6 * u).round().max(2.0))?;
-        c.text(t(zh, "province border", "省界"), x + sw + 12.0 * u, y, 15.0 * u, INK, Align::Left, false)?;
+        c.line(
+            (x, y - 5.0 * u),
+            (x + sw, y - 5.0 * u),
+            (0x30, 0x30, 0x30),
+            (1.6 * u).round().max(2.0),
+        )?;
+        c.text(
+            t(zh, "province border", "省界"),
+            x + sw + 12.0 * u,
+            y,
+            15.0 * u,
+            INK,
+            Align::Left,
+            false,
+        )?;
         Ok(())
     }
 }
@@ -457,17 +622,33 @@ impl Painter for Choropleth<'_> {
         let l = &self.layout;
         let u = l.u;
         self.paint_map(c)?;
-        c.text(&self.title(), l.margin, l.margin + 30.0 * u, 34.0 * u, INK, Align::Left, true)?;
+        c.text(
+            &self.title(),
+            l.margin,
+            l.margin + 30.0 * u,
+            34.0 * u,
+            INK,
+            Align::Left,
+            true,
+        )?;
         let sub = self.subtitle();
         let mut y = l.margin + 62.0 * u;
-        for line in c.wrap(&sub, 17.0 * u, c.w - 2.0 * l.margin).into_iter().take(2) {
+        for line in c
+            .wrap(&sub, 17.0 * u, c.w - 2.0 * l.margin)
+            .into_iter()
+            .take(2)
+        {
             c.text(&line, l.margin, y, 17.0 * u, MUTED, Align::Left, false)?;
             y += 21.0 * u;
         }
         self.paint_legend(c)?;
         let footer = text::sources(self.atlas, self.req.zh(), true, false);
         let mut y = l.footer_y + 22.0 * u;
-        for line in c.wrap(&footer, 14.0 * u, c.w - 2.0 * l.margin).into_iter().take(3) {
+        for line in c
+            .wrap(&footer, 14.0 * u, c.w - 2.0 * l.margin)
+            .into_iter()
+            .take(3)
+        {
             c.text(&line, l.margin, y, 14.0 * u, MUTED, Align::Left, false)?;
             y += 19.0 * u;
         }

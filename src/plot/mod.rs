@@ -23,10 +23,10 @@ use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::ProvinceInfo;
 
+pub use charts::top_counties;
 pub use font::Fonts;
 pub use map::{choropleth_classes, pixel_of, Classes, LegendClass};
 pub use project::ProjectedAtlas;
-pub use charts::top_counties;
 
 /// A plot request could not be served.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -64,8 +64,12 @@ pub enum PlotKind {
 }
 
 impl PlotKind {
-    pub const ALL: [PlotKind; 4] =
-        [PlotKind::Choropleth, PlotKind::TopCounties, PlotKind::ComputeVsPower, PlotKind::ProvincePower];
+    pub const ALL: [PlotKind; 4] = [
+        PlotKind::Choropleth,
+        PlotKind::TopCounties,
+        PlotKind::ComputeVsPower,
+        PlotKind::ProvincePower,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,12 +82,15 @@ impl PlotKind {
 
     /// Parses a kind name (`choropleth`, `top-counties`, `compute-vs-power`, `province-power`).
     pub fn parse(s: &str) -> Result<PlotKind, PlotError> {
-        PlotKind::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or_else(|| {
-            bad(format!(
-                "unknown plot kind `{s}`; expected one of {}",
-                PlotKind::ALL.map(|k| k.as_str()).join(", ")
-            ))
-        })
+        PlotKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown plot kind `{s}`; expected one of {}",
+                    PlotKind::ALL.map(|k| k.as_str()).join(", ")
+                ))
+            })
     }
 
     /// Parameters this kind accepts besides `width`, `height`, `scale`, `lang`, `title`, `format`.
@@ -130,6 +137,13 @@ impl Format {
         }
     }
 
+    /// The format named by a file's extension (`.png`, `.svg`), for `-o FILE`.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(|e| Format::parse(e).ok())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Png => "png",
@@ -171,6 +185,8 @@ pub enum PlotLevel {
 pub const SIZE_RANGE: std::ops::RangeInclusive<u32> = 200..=4000;
 /// Accepted `scale` (pixel density multiplier).
 pub const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3.0;
+/// Largest output, device pixels (about 120 MB of RGB while drawing).
+pub const MAX_PIXELS: u64 = 40_000_000;
 /// Accepted `top`.
 pub const TOP_RANGE: std::ops::RangeInclusive<usize> = 1..=50;
 
@@ -226,7 +242,11 @@ pub(crate) fn metric_values(figures: &[UnitFigures], metric: &str) -> Vec<Option
 impl PlotRequest {
     /// A request with every default for `kind`.
     pub fn new(kind: PlotKind, format: Format) -> PlotRequest {
-        let (width, height) = if kind.is_map() { (1600, 1200) } else { (1400, 900) };
+        let (width, height) = if kind.is_map() {
+            (1600, 1200)
+        } else {
+            (1400, 900)
+        };
         PlotRequest {
             kind,
             format,
@@ -248,7 +268,11 @@ impl PlotRequest {
     /// `province`, `breaks` (quantile|jenks), `top` (1..=50), `level` (county|province).
     /// Unknown, repeated or inapplicable parameters and bad values are errors with a message
     /// fit for an HTTP 400 body.
-    pub fn from_query(kind: PlotKind, format: Format, pairs: &[(String, String)]) -> Result<PlotRequest, PlotError> {
+    pub fn from_query(
+        kind: PlotKind,
+        format: Format,
+        pairs: &[(String, String)],
+    ) -> Result<PlotRequest, PlotError> {
         let mut r = PlotRequest::new(kind, format);
         let common = ["width", "height", "scale", "lang", "title", "format"];
         let mut seen: Vec<&str> = Vec::new();
@@ -258,9 +282,15 @@ impl PlotRequest {
                 let all: Vec<&str> = common.iter().chain(kind.parameters()).copied().collect();
                 let other = PlotKind::ALL.iter().any(|o| o.parameters().contains(&k));
                 return Err(bad(if other {
-                    format!("parameter `{k}` does not apply to {kind} plots; accepted: {}", all.join(", "))
+                    format!(
+                        "parameter `{k}` does not apply to {kind} plots; accepted: {}",
+                        all.join(", ")
+                    )
                 } else {
-                    format!("unknown parameter `{k}`; {kind} plots accept: {}", all.join(", "))
+                    format!(
+                        "unknown parameter `{k}`; {kind} plots accept: {}",
+                        all.join(", ")
+                    )
                 }));
             }
             if seen.contains(&k) {
@@ -270,13 +300,17 @@ impl PlotRequest {
             let v = v.trim();
             match k {
                 "width" | "height" => {
-                    let n = v.parse::<u32>().ok().filter(|n| SIZE_RANGE.contains(n)).ok_or_else(|| {
-                        bad(format!(
-                            "{k} must be a whole number of pixels from {} to {}, got `{v}`",
-                            SIZE_RANGE.start(),
-                            SIZE_RANGE.end()
-                        ))
-                    })?;
+                    let n = v
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| SIZE_RANGE.contains(n))
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "{k} must be a whole number of pixels from {} to {}, got `{v}`",
+                                SIZE_RANGE.start(),
+                                SIZE_RANGE.end()
+                            ))
+                        })?;
                     if k == "width" {
                         r.width = n
                     } else {
@@ -284,9 +318,13 @@ impl PlotRequest {
                     }
                 }
                 "scale" => {
-                    r.scale = v.parse::<f64>().ok().filter(|s| SCALE_RANGE.contains(s)).ok_or_else(|| {
-                        bad(format!("scale must be a number from 1 to 3, got `{v}`"))
-                    })?;
+                    r.scale = v
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| SCALE_RANGE.contains(s))
+                        .ok_or_else(|| {
+                            bad(format!("scale must be a number from 1 to 3, got `{v}`"))
+                        })?;
                 }
                 "lang" => {
                     r.lang = match v.to_ascii_lowercase().as_str() {
@@ -305,7 +343,10 @@ impl PlotRequest {
                 "metric" => {
                     let names = metric_names();
                     if !names.iter().any(|n| n == v) {
-                        return Err(bad(format!("unknown metric `{v}`; expected one of {}", names.join(", "))));
+                        return Err(bad(format!(
+                            "unknown metric `{v}`; expected one of {}",
+                            names.join(", ")
+                        )));
                     }
                     r.metric = v.to_string();
                 }
@@ -316,7 +357,9 @@ impl PlotRequest {
                         let p = ProvinceInfo::by_short_name(v).ok_or_else(|| {
                             bad(format!(
                                 "unknown province `{v}`; expected all or one of {}",
-                                crate::model::WESTERN_PROVINCES.map(|p| p.short_en).join(", ")
+                                crate::model::WESTERN_PROVINCES
+                                    .map(|p| p.short_en)
+                                    .join(", ")
                             ))
                         })?;
                         r.province = Some(p.short_en.to_string());
@@ -326,23 +369,41 @@ impl PlotRequest {
                     r.breaks = match v.to_ascii_lowercase().as_str() {
                         "quantile" => Breaks::Quantile,
                         "jenks" => Breaks::Jenks,
-                        _ => return Err(bad(format!("breaks must be quantile or jenks, got `{v}`"))),
+                        _ => {
+                            return Err(bad(format!("breaks must be quantile or jenks, got `{v}`")))
+                        }
                     }
                 }
                 "top" => {
-                    r.top = v.parse::<usize>().ok().filter(|n| TOP_RANGE.contains(n)).ok_or_else(|| {
-                        bad(format!("top must be a whole number from 1 to {}, got `{v}`", TOP_RANGE.end()))
-                    })?;
+                    r.top = v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| TOP_RANGE.contains(n))
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "top must be a whole number from 1 to {}, got `{v}`",
+                                TOP_RANGE.end()
+                            ))
+                        })?;
                 }
                 "level" => {
                     r.level = match v.to_ascii_lowercase().as_str() {
                         "county" => PlotLevel::County,
                         "province" => PlotLevel::Province,
-                        _ => return Err(bad(format!("level must be county or province, got `{v}`"))),
+                        _ => {
+                            return Err(bad(format!("level must be county or province, got `{v}`")))
+                        }
                     }
                 }
                 _ => unreachable!("checked above"),
             }
+        }
+        let (w, h) = r.pixel_size();
+        let pixels = w as u64 * h as u64;
+        if pixels > MAX_PIXELS {
+            return Err(bad(format!(
+                "width × height × scale² is {pixels} device pixels; at most {MAX_PIXELS} are rendered (lower width, height or scale)"
+            )));
         }
         Ok(r)
     }
@@ -374,7 +435,10 @@ impl PlotRequest {
 
     /// Output size in device pixels.
     pub fn pixel_size(&self) -> (u32, u32) {
-        ((self.width as f64 * self.scale).round() as u32, (self.height as f64 * self.scale).round() as u32)
+        (
+            (self.width as f64 * self.scale).round() as u32,
+            (self.height as f64 * self.scale).round() as u32,
+        )
     }
 
     fn zh(&self) -> bool {
@@ -382,7 +446,9 @@ impl PlotRequest {
     }
 
     fn province_info(&self) -> Option<&'static ProvinceInfo> {
-        self.province.as_deref().and_then(ProvinceInfo::by_short_name)
+        self.province
+            .as_deref()
+            .and_then(ProvinceInfo::by_short_name)
     }
 }
 
@@ -411,7 +477,9 @@ pub fn render_with(
         return render(atlas, req, fonts);
     }
     if !projected.matches(atlas) {
-        return Err(PlotError::Render("the projected geometry was made from another atlas".into()));
+        return Err(PlotError::Render(
+            "the projected geometry was made from another atlas".into(),
+        ));
     }
     map::render(atlas, projected, req, fonts.family(req.zh())?)
 }

@@ -62,17 +62,28 @@ pub fn albers() -> Result<Proj, PlotError> {
 
 /// Projects one point.
 pub fn project_point(p: &Proj, lon: f64, lat: f64) -> Option<(f64, f64)> {
-    p.convert((lon, lat)).ok().filter(|c: &(f64, f64)| c.0.is_finite() && c.1.is_finite())
+    p.convert((lon, lat))
+        .ok()
+        .filter(|c: &(f64, f64)| c.0.is_finite() && c.1.is_finite())
 }
 
 fn shape(p: &Proj, mp: &MultiPolygon<f64>) -> Result<Shape, PlotError> {
     let mut rings = Vec::new();
-    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let mut hull_area = 0.0;
     for poly in &mp.0 {
-        for (i, ring) in std::iter::once(poly.exterior()).chain(poly.interiors()).enumerate() {
+        for (i, ring) in std::iter::once(poly.exterior())
+            .chain(poly.interiors())
+            .enumerate()
+        {
             let mut pts: Vec<(f64, f64)> = ring.0.iter().map(|c| (c.x, c.y)).collect();
-            p.convert_array(&mut pts).map_err(|e| PlotError::Render(format!("projecting a boundary failed: {e}")))?;
+            p.convert_array(&mut pts)
+                .map_err(|e| PlotError::Render(format!("projecting a boundary failed: {e}")))?;
             pts.retain(|c| c.0.is_finite() && c.1.is_finite());
             for c in &pts {
                 bbox[0] = bbox[0].min(c.0);
@@ -83,19 +94,26 @@ fn shape(p: &Proj, mp: &MultiPolygon<f64>) -> Result<Shape, PlotError> {
             if i == 0 {
                 hull_area += shoelace(&pts);
             }
-            rings.push(Ring { exterior: i == 0, points: pts });
+            rings.push(Ring {
+                exterior: i == 0,
+                points: pts,
+            });
         }
     }
-    let label_point = mp
-        .0
-        .iter()
-        .max_by(|a, b| {
-            let (x, y) = (shoelace_ring(a), shoelace_ring(b));
-            x.total_cmp(&y)
-        })
-        .and_then(|poly| poly.interior_point())
-        .and_then(|pt| project_point(p, pt.x(), pt.y()));
-    Ok(Shape { rings, bbox, hull_area, label_point })
+    let label_point =
+        mp.0.iter()
+            .max_by(|a, b| {
+                let (x, y) = (shoelace_ring(a), shoelace_ring(b));
+                x.total_cmp(&y)
+            })
+            .and_then(|poly| poly.interior_point())
+            .and_then(|pt| project_point(p, pt.x(), pt.y()));
+    Ok(Shape {
+        rings,
+        bbox,
+        hull_area,
+        label_point,
+    })
 }
 
 fn shoelace_ring(poly: &geo_types::Polygon<f64>) -> f64 {
@@ -133,12 +151,35 @@ impl ProjectedAtlas {
     /// Projects every county, province and site of the atlas.
     pub fn new(atlas: &Atlas) -> Result<ProjectedAtlas, PlotError> {
         let p = albers()?;
-        let counties = atlas.counties.iter().map(|c| shape(&p, &c.geometry)).collect::<Result<Vec<_>, _>>()?;
-        let provinces = atlas.provinces.iter().map(|c| shape(&p, &c.geometry)).collect::<Result<Vec<_>, _>>()?;
-        let sites = atlas.sites.iter().map(|s| project_point(&p, s.lon, s.lat)).collect();
+        let counties = atlas
+            .counties
+            .iter()
+            .map(|c| shape(&p, &c.geometry))
+            .collect::<Result<Vec<_>, _>>()?;
+        let provinces = atlas
+            .provinces
+            .iter()
+            .map(|c| shape(&p, &c.geometry))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sites = atlas
+            .sites
+            .iter()
+            .map(|s| project_point(&p, s.lon, s.lat))
+            .collect();
         let mut county_order: Vec<usize> = (0..counties.len()).collect();
-        county_order.sort_by(|&a, &b| counties[b].hull_area.total_cmp(&counties[a].hull_area).then(a.cmp(&b)));
-        Ok(ProjectedAtlas { fingerprint: fingerprint(atlas), counties, provinces, sites, county_order })
+        county_order.sort_by(|&a, &b| {
+            counties[b]
+                .hull_area
+                .total_cmp(&counties[a].hull_area)
+                .then(a.cmp(&b))
+        });
+        Ok(ProjectedAtlas {
+            fingerprint: fingerprint(atlas),
+            counties,
+            provinces,
+            sites,
+            county_order,
+        })
     }
 
     /// The projection of `atlas`, computed once and kept for the next calls with the same

@@ -18,30 +18,119 @@ pub fn metric_label(metric: &str, zh: bool) -> (String, String) {
     let (en, cn, unit_en, unit_cn): (&str, &str, String, String) = match metric {
         "area_km2" => ("Area", "面积", "km²".into(), "平方千米".into()),
         "sites" => ("Sites", "站点数", "sites".into(), "个".into()),
-        "sites_operational" => ("Operational sites", "运营中站点", "sites".into(), "个".into()),
-        "sites_under_construction" => ("Sites under construction", "在建站点", "sites".into(), "个".into()),
+        "sites_operational" => (
+            "Operational sites",
+            "运营中站点",
+            "sites".into(),
+            "个".into(),
+        ),
+        "sites_under_construction" => (
+            "Sites under construction",
+            "在建站点",
+            "sites".into(),
+            "个".into(),
+        ),
         "sites_planned" => ("Planned sites", "规划站点", "sites".into(), "个".into()),
-        "sites_prefecture_precision" => ("Sites located to prefecture only", "仅定位到地级的站点", "sites".into(), "个".into()),
-        "pflops_reported" => ("Reported compute", "报告算力", "PFLOPS".into(), "PFLOPS".into()),
-        "pflops_operational" => ("Compute at operational sites", "运营站点算力", "PFLOPS".into(), "PFLOPS".into()),
-        "pflops_planned_total" => ("Planned compute", "规划算力", "PFLOPS".into(), "PFLOPS".into()),
-        "pflops_known_sites" => ("Sites reporting PFLOPS", "报告算力的站点", "sites".into(), "个".into()),
-        "pflops_per_10k_km2" => ("Compute density", "算力密度", format!("PFLOPS {km}"), format!("PFLOPS/{km}")),
-        "sites_per_10k_km2" => ("Site density", "站点密度", format!("sites {km}"), format!("个/{km}")),
+        "sites_prefecture_precision" => (
+            "Sites located to prefecture only",
+            "仅定位到地级的站点",
+            "sites".into(),
+            "个".into(),
+        ),
+        "pflops_reported" => (
+            "Reported compute",
+            "报告算力",
+            "PFLOPS".into(),
+            "PFLOPS".into(),
+        ),
+        "pflops_operational" => (
+            "Compute at operational sites",
+            "运营站点算力",
+            "PFLOPS".into(),
+            "PFLOPS".into(),
+        ),
+        "pflops_planned_total" => (
+            "Planned compute",
+            "规划算力",
+            "PFLOPS".into(),
+            "PFLOPS".into(),
+        ),
+        "pflops_known_sites" => (
+            "Sites reporting PFLOPS",
+            "报告算力的站点",
+            "sites".into(),
+            "个".into(),
+        ),
+        "pflops_per_10k_km2" => (
+            "Compute density",
+            "算力密度",
+            format!("PFLOPS {km}"),
+            format!("PFLOPS/{km}"),
+        ),
+        "sites_per_10k_km2" => (
+            "Site density",
+            "站点密度",
+            format!("sites {km}"),
+            format!("个/{km}"),
+        ),
         "chips" => ("Accelerators", "加速卡", "chips".into(), "张".into()),
-        "chips_known_sites" => ("Sites reporting chips", "报告加速卡的站点", "sites".into(), "个".into()),
+        "chips_known_sites" => (
+            "Sites reporting chips",
+            "报告加速卡的站点",
+            "sites".into(),
+            "个".into(),
+        ),
         "racks" => ("Racks", "机架", "racks".into(), "架".into()),
-        "racks_known_sites" => ("Sites reporting racks", "报告机架的站点", "sites".into(), "个".into()),
-        "investment_cny" => ("Reported investment", "报告投资", "yuan".into(), "元".into()),
-        "investment_known_sites" => ("Sites reporting investment", "报告投资的站点", "sites".into(), "个".into()),
-        "plants" => ("Operating power plants", "运行电厂", "plants".into(), "座".into()),
-        "plant_mw_total" => ("Operating plant capacity", "运行装机容量", "MW".into(), "MW".into()),
-        "renewable_mw" => ("Operating renewable capacity", "运行可再生能源装机", "MW".into(), "MW".into()),
-        "plant_mw_per_10k_km2" => ("Plant capacity density", "装机密度", format!("MW {km}"), format!("MW/{km}")),
+        "racks_known_sites" => (
+            "Sites reporting racks",
+            "报告机架的站点",
+            "sites".into(),
+            "个".into(),
+        ),
+        "investment_cny" => (
+            "Reported investment",
+            "报告投资",
+            "yuan".into(),
+            "元".into(),
+        ),
+        "investment_known_sites" => (
+            "Sites reporting investment",
+            "报告投资的站点",
+            "sites".into(),
+            "个".into(),
+        ),
+        "plants" => (
+            "Operating power plants",
+            "运行电厂",
+            "plants".into(),
+            "座".into(),
+        ),
+        "plant_mw_total" => (
+            "Operating plant capacity",
+            "运行装机容量",
+            "MW".into(),
+            "MW".into(),
+        ),
+        "renewable_mw" => (
+            "Operating renewable capacity",
+            "运行可再生能源装机",
+            "MW".into(),
+            "MW".into(),
+        ),
+        "plant_mw_per_10k_km2" => (
+            "Plant capacity density",
+            "装机密度",
+            format!("MW {km}"),
+            format!("MW/{km}"),
+        ),
         other => {
             if let Some(f) = other.strip_prefix("plant_mw_").and_then(Fuel::parse) {
                 return (
-                    format!("{} {}", t(zh, "Operating capacity:", "运行装机："), fuel_name(f, zh)),
+                    format!(
+                        "{} {}",
+                        t(zh, "Operating capacity:", "运行装机："),
+                        fuel_name(f, zh)
+                    ),
                     "MW".into(),
                 );
             }
@@ -90,7 +179,8 @@ pub fn province_name(adcode: Adcode, zh: bool) -> String {
     if zh && !cn.is_empty() {
         return cn.to_string();
     }
-    crate::model::ProvinceInfo::by_adcode(adcode).map_or_else(|| adcode.to_string(), |p| p.short_en.to_string())
+    crate::model::ProvinceInfo::by_adcode(adcode)
+        .map_or_else(|| adcode.to_string(), |p| p.short_en.to_string())
 }
 
 /// A county's name in the plot language.
@@ -133,7 +223,11 @@ pub fn num(v: f64) -> String {
     }
     let decimals = (2 - v.log10().floor() as i32).clamp(0, 6) as usize;
     let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
     s
 }
 
@@ -144,7 +238,12 @@ pub fn int(v: usize) -> String {
 
 /// The latest report date among the sites (`YYYY-MM` or as reported), for "data as of".
 pub fn data_date(atlas: &Atlas) -> Option<String> {
-    atlas.sites.iter().filter_map(|s| s.reported_date).max().map(|d| d.to_string())
+    atlas
+        .sites
+        .iter()
+        .filter_map(|s| s.reported_date)
+        .max()
+        .map(|d| d.to_string())
 }
 
 /// Footer lines: sources and the boundary caveat.

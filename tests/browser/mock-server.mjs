@@ -81,8 +81,8 @@ const sites = {
     geometry: { type: 'Point', coordinates: [Number(r.longitude), Number(r.latitude)] },
     properties: {
       id: r.id, name_en: r.name_en, name_zh: r.name_zh, operator: str(r.operator), parent: str(r.parent),
-      province_en: r.province_en, prefecture_en: str(r.prefecture_en), county_en: str(r.county_en),
-      county_adcode: str(r.county_adcode), located_county_adcode: str(r.county_adcode),
+      province: r.province_en, prefecture_en: str(r.prefecture_en), county_en: str(r.county_en),
+      county_adcode: str(r.county_adcode), located_county_adcode: str(r.county_adcode), located_county_en: str(r.county_en),
       location_precision: r.location_precision, status: r.status, reported_date: str(r.reported_date),
       reported_pflops: num(r.reported_pflops), pflops_scope: str(r.pflops_scope),
       pflops_planned_total: num(r.pflops_planned_total), pflops_derived: false,
@@ -93,8 +93,9 @@ const sites = {
   })),
 };
 
-const FIGS = ['sites', 'sites_operational', 'sites_under_construction', 'sites_planned', 'pflops_built',
-  'pflops_planned', 'pflops_known_sites', 'pflops_per_10k_km2', 'sites_per_10k_km2', 'chips', 'racks',
+// Names as in the real API (values are rough).
+const FIGS = ['sites', 'sites_operational', 'sites_under_construction', 'sites_planned', 'pflops_reported',
+  'pflops_operational', 'pflops_planned_total', 'pflops_known_sites', 'pflops_per_10k_km2', 'sites_per_10k_km2', 'chips', 'racks',
   'investment_cny', 'plant_mw_total', 'renewable_mw', 'plant_mw_per_10k_km2'];
 
 function figures(area, members) {
@@ -106,10 +107,11 @@ function figures(area, members) {
   f.sites_planned = members.filter((s) => s.status === 'announced' || s.status === 'tendered').length;
   const known = members.filter((s) => s.reported_pflops != null);
   f.pflops_known_sites = known.length;
-  f.pflops_built = known.filter((s) => s.status === 'operational').reduce((a, s) => a + s.reported_pflops, 0);
-  f.pflops_planned = known.filter((s) => s.status !== 'operational').reduce((a, s) => a + s.reported_pflops, 0);
-  const tot = f.pflops_built + f.pflops_planned;
-  f.pflops_per_10k_km2 = members.length && !known.length ? null : (tot / area) * 1e4;
+  const sum = (list, k) => (list.length ? list.reduce((a, s) => a + s[k], 0) : null);
+  f.pflops_reported = sum(known, 'reported_pflops');
+  f.pflops_operational = sum(known.filter((s) => s.status === 'operational'), 'reported_pflops');
+  f.pflops_planned_total = sum(members.filter((s) => s.pflops_planned_total != null), 'pflops_planned_total');
+  f.pflops_per_10k_km2 = f.pflops_reported == null ? null : (f.pflops_reported / area) * 1e4;
   f.sites_per_10k_km2 = (members.length / area) * 1e4;
   return f;
 }
@@ -141,6 +143,7 @@ if (process.env.MOCK_PLANTS !== '0' && fs.existsSync(PLANTS_CSV)) {
           properties: {
             id: r.gppd_idnr, name: r.name, fuel: FUELS.has(fuel) ? fuel : 'other', capacity_mw: num(r.capacity_mw),
             status: 'operating', start_year: num(r.commissioning_year), source: 'WRI GPPD v1.3.0', province: r.province_derived,
+            county_adcode: null, counted: true,
           },
         };
       }),
@@ -163,7 +166,7 @@ function pointInGeom(pt, g) {
 
 const countiesRaw = JSON.parse(fs.readFileSync(path.join(DATA, 'boundaries', 'counties_west.geojson'), 'utf8'));
 const RENEWABLE = ['hydro', 'solar', 'wind', 'geothermal', 'bioenergy'];
-function plantFigures(f, area, geom) {
+function plantFigures(f, area, geom, adcode) {
   if (!plants) return f;
   const b = [Infinity, Infinity, -Infinity, -Infinity];
   const walk = (c) => (typeof c[0] === 'number' ? (b[0] = Math.min(b[0], c[0]), b[1] = Math.min(b[1], c[1]), b[2] = Math.max(b[2], c[0]), b[3] = Math.max(b[3], c[1])) : c.forEach(walk));
@@ -173,6 +176,7 @@ function plantFigures(f, area, geom) {
   for (const pl of plants.features) {
     const [x, y] = pl.geometry.coordinates;
     if (x < b[0] || x > b[2] || y < b[1] || y > b[3] || !pointInGeom([x, y], geom)) continue;
+    pl.properties.county_adcode = adcode;
     const mw = pl.properties.capacity_mw || 0;
     by[pl.properties.fuel] = (by[pl.properties.fuel] || 0) + mw;
     total += mw;
@@ -193,8 +197,9 @@ const counties = {
       type: 'Feature', id: p.adcode, geometry: asMulti(f.geometry),
       properties: {
         adcode: p.adcode, name_zh: p.name_zh, name_en: p.name_en, prefecture_adcode: p.prefecture_adcode,
-        prefecture_en: p.prefecture_en, province_adcode: p.province_adcode, province_en: SHORT[p.province_adcode],
-        ...plantFigures(figures(area, sitesByCounty.get(p.adcode) || []), area, f.geometry),
+        prefecture_en: p.prefecture_en, province_adcode: p.province_adcode, province: SHORT[p.province_adcode],
+        province_en: SHORT[p.province_adcode],
+        ...plantFigures(figures(area, sitesByCounty.get(p.adcode) || []), area, f.geometry, p.adcode),
       },
     };
   }),
@@ -205,12 +210,12 @@ const provinces = {
   type: 'FeatureCollection',
   features: provRaw.features.map((f) => {
     const p = f.properties;
-    const members = sites.features.map((s) => s.properties).filter((s) => s.province_en === SHORT[p.province_adcode]);
+    const members = sites.features.map((s) => s.properties).filter((s) => s.province === SHORT[p.province_adcode]);
     return {
       type: 'Feature', id: p.province_adcode, geometry: asMulti(f.geometry),
       properties: {
         adcode: p.province_adcode, name_zh: p.province_zh, name_en: p.province_en,
-        short_en: SHORT[p.province_adcode], ...figures(geomArea(f.geometry), members),
+        province: SHORT[p.province_adcode], ...figures(geomArea(f.geometry), members),
       },
     };
   }),
@@ -356,7 +361,8 @@ const server = http.createServer((req, res) => {
       const desc = sort.startsWith('-'), key = sort.replace(/^[-+]/, '');
       rows = [...rows].sort((a, b) => ((b[key] ?? -Infinity) - (a[key] ?? -Infinity)) * (desc ? 1 : -1));
       if (q.has('top')) rows = rows.slice(0, Number(q.get('top')));
-      return json(req, res, { rows, known: { sites: sites.features.length } });
+      const metrics = ['area_km2', ...FIGS, ...(plants ? ['plant_mw_coal', 'plant_mw_gas', 'plant_mw_hydro', 'plant_mw_solar', 'plant_mw_wind'] : [])];
+      return json(req, res, { rows, known: { sites: sites.features.length }, metrics, units: counties.features.length, returned: rows.length });
     }
     m = p.match(/^\/plots\/([\w-]+)\.(png|svg)$/);
     if (m) {

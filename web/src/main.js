@@ -358,7 +358,7 @@ function rebuildSites() {
 function addCountyLayers() {
   map.addSource('counties', {
     type: 'geojson',
-    data: abs(ITEMS('counties', '&precision=3')),
+    data: abs(ITEMS('counties', '&precision=2')),
     promoteId: 'adcode',
     tolerance: 0.5,
     maxzoom: 10,
@@ -750,7 +750,7 @@ function renderPlots() {
     const p = params(state);
     const name = `${kind}${Object.keys(p).length ? `-${suffix}` : ''}`;
     return `<figure class="plot">
-      <img id="plot-${kind}" alt="${esc(title)}${p.metric ? `: ${esc(metricLabel(p.metric))}` : ''}${p.province ? `, ${esc(p.province)}` : ''}" src="${esc(plotUrl(kind, 'png', p, 1200, 900))}" width="1200" height="900" decoding="async" />
+      <a href="${esc(plotUrl(kind, 'png', p, 1200, 900))}" target="_blank" rel="noopener" title="Open full size"><img id="plot-${kind}" alt="${esc(title)}${p.metric ? `: ${esc(metricLabel(p.metric))}` : ''}${p.province ? `, ${esc(p.province)}` : ''}" src="${esc(plotUrl(kind, 'png', p, 720, 540))}" width="720" height="540" decoding="async" /></a>
       <figcaption><span>${esc(title)}</span>
         <a class="button small" href="${esc(plotUrl(kind, 'png', p, 1200, 900))}" download="${esc(name)}.png">PNG</a>
         <a class="button small" href="${esc(plotUrl(kind, 'svg', p, 1200, 900))}" download="${esc(name)}.svg">SVG</a>
@@ -758,7 +758,7 @@ function renderPlots() {
   }).join('');
   for (const img of $('plots').querySelectorAll('img')) {
     img.addEventListener('error', () => {
-      img.replaceWith(Object.assign(document.createElement('p'), { className: 'warn', textContent: 'Plot unavailable.' }));
+      (img.closest('a') || img).replaceWith(Object.assign(document.createElement('p'), { className: 'warn', textContent: 'Plot unavailable.' }));
     }, { once: true });
   }
 }
@@ -1132,28 +1132,27 @@ async function main() {
   performance.mark('atlas:layers');
   addProvinceLabels();
   performance.mark('atlas:labels');
-  // Attribution: every source once. On the map a compact (i) control, folded at
-  // start; the panel's "Sources" list gives each source with the layers it covers.
-  const parts = attributionParts(data.collections);
-  const onMap = [...parts.map((p) => p.part), 'Map rendering: MapLibre GL JS (BSD-3-Clause)'];
-  if (ui.basemapAttribution) onMap.push(ui.basemapAttribution);
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: onMap.map(esc) }), 'bottom-right');
+  // Attribution: every source once, grouped by the layers it covers. On the map a
+  // compact (i) control, folded at start; the same list is in the panel's "Sources".
+  const groups = new Map();
+  for (const { part, titles } of attributionParts(data.collections)) {
+    const k = titles.join(', ');
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(part);
+  }
+  const entries = [...groups.entries()].map(([titles, list]) => [titles, list.join('; ')]);
+  if (!entries.length) entries.push(['Data', '(attribution unavailable)']);
+  if (ui.basemapAttribution) entries.push(['Basemap', ui.basemapAttribution]);
+  entries.push(['Map rendering', 'MapLibre GL JS (BSD-3-Clause)']);
+  const sourcesHtml = entries.map(([t, text]) => `<li><strong>${esc(t)}:</strong> ${esc(text)}</li>`).join('');
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: `<ul class="atlas-sources">${sourcesHtml}</ul>` }), 'bottom-right');
   const attrib = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
   if (attrib) {
     attrib.classList.add('atlas-attrib');
     attrib.classList.remove('maplibregl-compact-show');
     attrib.querySelector('summary')?.setAttribute('title', 'Data sources');
   }
-  const groups = new Map();
-  for (const { part, titles } of parts) {
-    const k = titles.join(', ');
-    if (!groups.has(k)) groups.set(k, []);
-    groups.get(k).push(part);
-  }
-  $('attribution-list').innerHTML = (groups.size
-    ? [...groups.entries()].map(([titles, list]) => `<li><strong>${esc(titles)}:</strong> ${list.map(esc).join('; ')}</li>`).join('')
-    : '<li>(attribution unavailable)</li>') +
-    '<li><strong>Map rendering:</strong> MapLibre GL JS (BSD-3-Clause)</li>';
+  $('attribution-list').innerHTML = sourcesHtml;
 
   syncControls();
   renderLegends();
