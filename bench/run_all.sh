@@ -40,7 +40,7 @@ done
 [ -f "$SITES" ] || { echo "note: $SITES missing, using the shared copy" >&2; SITES=/work/shared/data/curated/sites.csv; }
 [ -x "$PY" ] || { echo "no venv; run bench/setup_peers.sh first" >&2; exit 1; }
 
-ATLAS_BIN="${ATLAS_BIN:-$ROOT/target/release/compute-atlas}"
+ATLAS_BIN="${ATLAS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/compute-atlas}"
 HAVE_ATLAS=0; [ -x "$ATLAS_BIN" ] && HAVE_ATLAS=1
 PORT_PYGEOAPI="${PORT_PYGEOAPI:-5001}" PORT_TIPG="${PORT_TIPG:-5002}" PORT_ATLAS="${PORT_ATLAS:-5003}"
 mkdir -p "$OUT"

@@ -195,13 +195,16 @@ impl Atlas {
             &counties.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
             &ranks(&counties, |c| c.adcode),
         );
-        let prefecture_index = RegionIndex::new(
+        // Prefecture and province lookups are rarer: a coarser grid (about 10 km) saves memory.
+        let prefecture_index = RegionIndex::with_cell(
             &prefectures.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
             &ranks(&prefectures, |c| c.adcode),
+            0.1,
         );
-        let province_index = RegionIndex::new(
+        let province_index = RegionIndex::with_cell(
             &provinces.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
             &ranks(&provinces, |c| c.adcode),
+            0.1,
         );
         let site_index = PointIndex::new(sites.iter().map(|s| (s.lon, s.lat)).collect());
         let plant_index = PointIndex::new(plants.iter().map(|p| (p.lon, p.lat)).collect());

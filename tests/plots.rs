@@ -410,24 +410,13 @@ fn write_docs_examples() {
     };
     std::fs::create_dir_all(&dir).unwrap();
     let size: &[(&str, &str)] = &[("width", "1200"), ("height", "900")];
-    for (kind, name, extra) in [
-        (PlotKind::Choropleth, "plot-choropleth", vec![]),
-        (PlotKind::TopCounties, "plot-top-counties", vec![]),
-        (PlotKind::ComputeVsPower, "plot-compute-vs-power", vec![]),
-        (PlotKind::ProvincePower, "plot-province-power", vec![]),
-        (
-            PlotKind::Choropleth,
-            "plot-choropleth-xinjiang-zh",
-            vec![
-                ("province", "Xinjiang"),
-                ("lang", "zh"),
-                ("breaks", "jenks"),
-            ],
-        ),
+    for (kind, name) in [
+        (PlotKind::Choropleth, "plot-choropleth"),
+        (PlotKind::TopCounties, "plot-top-counties"),
+        (PlotKind::ComputeVsPower, "plot-compute-vs-power"),
+        (PlotKind::ProvincePower, "plot-province-power"),
     ] {
-        let mut pairs: Vec<(&str, &str)> = size.to_vec();
-        pairs.extend(extra);
-        let r = req(kind, Format::Png, &pairs);
+        let r = req(kind, Format::Png, size);
         let bytes = plot::render(atlas(), &r, fonts()).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), &bytes).unwrap();
         if std::env::var_os("PLOTS_DOCS_SVG").is_some() {
@@ -469,4 +458,59 @@ fn font_override_and_family_names() {
         let img = image::load_from_memory(&plot::render(atlas(), &r, &loaded).unwrap()).unwrap();
         assert_eq!((img.width(), img.height()), (600, 400));
     }
+}
+
+/// Render time of the default choropleth (run in release:
+/// `cargo test --release --test plots timing -- --ignored --nocapture`; `benches/plot.rs` is the
+/// full benchmark).
+#[test]
+#[ignore]
+fn timing_of_the_default_choropleth() {
+    let a = atlas();
+    let t = std::time::Instant::now();
+    let projected = plot::ProjectedAtlas::new(a).unwrap();
+    eprintln!("projection: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    for format in [Format::Png, Format::Svg] {
+        let r = req(PlotKind::Choropleth, format, &[]);
+        let _ = plot::render_with(a, &projected, &r, fonts()).unwrap();
+        let mut times: Vec<f64> = (0..9)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let _ = plot::render_with(a, &projected, &r, fonts()).unwrap();
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "choropleth {format:?} 1600x1200: median {:.1} ms (min {:.1}, max {:.1})",
+            times[4], times[0], times[8]
+        );
+    }
+}
+
+/// Renders one plot for a look: `PLOT="choropleth.png?metric=sites&lang=zh" PLOT_OUT=/tmp/p.png
+/// cargo test --test plots render_one -- --ignored`.
+#[test]
+#[ignore]
+fn render_one() {
+    let (Some(spec), Some(out)) = (std::env::var("PLOT").ok(), std::env::var_os("PLOT_OUT")) else {
+        return;
+    };
+    let (path, query) = spec.split_once('?').unwrap_or((&spec, ""));
+    let (kind, format) = path.split_once('.').unwrap_or((path, "png"));
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.replace('+', " "))
+        })
+        .collect();
+    let r = PlotRequest::from_query(
+        PlotKind::parse(kind).unwrap(),
+        Format::parse(format).unwrap(),
+        &pairs,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out, plot::render(atlas(), &r, fonts()).unwrap()).unwrap();
 }

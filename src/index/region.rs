@@ -6,9 +6,9 @@ use super::PreparedPolygon;
 
 type Envelope = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
-/// Grid cell size in degrees: about 2 km, so that roughly nine cells in ten lie wholly inside
-/// one county and need no geometric test at all.
-const CELL_DEG: f64 = 0.02;
+/// Default grid cell size in degrees: about 2 km, so that roughly nine cells in ten lie wholly
+/// inside one county and need no geometric test at all.
+pub const DEFAULT_CELL_DEG: f64 = 0.02;
 const LIST_BIT: u32 = 1 << 31;
 
 /// Index over a set of non-overlapping regions (counties, prefectures or provinces).
@@ -23,6 +23,7 @@ pub struct RegionIndex {
     polys: Vec<PreparedPolygon>,
     tree: RTree<Envelope>,
     origin: (f64, f64),
+    cell: f64,
     cols: usize,
     rows: usize,
     /// 0: no region; `i + 1`: wholly inside region `i`; `LIST_BIT | k`: test candidates of list k.
@@ -35,6 +36,12 @@ impl RegionIndex {
     /// Builds the index. `order` gives each region's rank for the tie-break on shared borders
     /// (the adcode: the lowest wins where two regions both claim a point).
     pub fn new(regions: &[&MultiPolygon<f64>], order: &[u32]) -> RegionIndex {
+        RegionIndex::with_cell(regions, order, DEFAULT_CELL_DEG)
+    }
+
+    /// As [`RegionIndex::new`] with another grid cell size (degrees): larger cells use less
+    /// memory (a few bytes per cell) and test more points exactly.
+    pub fn with_cell(regions: &[&MultiPolygon<f64>], order: &[u32], cell: f64) -> RegionIndex {
         let polys: Vec<PreparedPolygon> =
             regions.iter().map(|mp| PreparedPolygon::new(mp)).collect();
         let tree = RTree::bulk_load(
@@ -61,12 +68,14 @@ impl RegionIndex {
         if polys.is_empty() {
             (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
         }
-        let cols = ((x1 - x0) / CELL_DEG).ceil() as usize + 1;
-        let rows = ((y1 - y0) / CELL_DEG).ceil() as usize + 1;
+        let cell = if cell.is_finite() && cell > 0.0 { cell } else { DEFAULT_CELL_DEG };
+        let cols = ((x1 - x0) / cell).ceil() as usize + 1;
+        let rows = ((y1 - y0) / cell).ceil() as usize + 1;
         let mut index = RegionIndex {
             polys,
             tree,
             origin: (x0, y0),
+            cell,
             cols,
             rows,
             cells: vec![0; cols * rows],
@@ -79,8 +88,8 @@ impl RegionIndex {
 
     fn cell_of(&self, x: f64, y: f64) -> (isize, isize) {
         (
-            ((x - self.origin.0) / CELL_DEG).floor() as isize,
-            ((y - self.origin.1) / CELL_DEG).floor() as isize,
+            ((x - self.origin.0) / self.cell).floor() as isize,
+            ((y - self.origin.1) / self.cell).floor() as isize,
         )
     }
 
@@ -112,12 +121,12 @@ impl RegionIndex {
             let (_, r0) = self.cell_of(b.min().x, b.min().y);
             let (_, r1) = self.cell_of(b.max().x, b.max().y);
             for r in r0.max(0)..=r1.min(self.rows as isize - 1) {
-                let yc = self.origin.1 + (r as f64 + 0.5) * CELL_DEG;
+                let yc = self.origin.1 + (r as f64 + 0.5) * self.cell;
                 poly.crossings(yc, &mut xs);
                 xs.sort_by(f64::total_cmp);
                 for span in xs.chunks_exact(2) {
-                    let c0 = ((span[0] - self.origin.0) / CELL_DEG - 0.5).ceil().max(0.0) as usize;
-                    let c1 = ((span[1] - self.origin.0) / CELL_DEG - 0.5).floor();
+                    let c0 = ((span[0] - self.origin.0) / self.cell - 0.5).ceil().max(0.0) as usize;
+                    let c1 = ((span[1] - self.origin.0) / self.cell - 0.5).floor();
                     if c1 < 0.0 {
                         continue;
                     }

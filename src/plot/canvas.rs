@@ -57,8 +57,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
     pub fn text(
         &self,
         s: &str,
-        x: f64,
-        y: f64,
+        (x, y): (f64, f64),
         size: f64,
         colour: Rgb,
         align: HPos,
@@ -88,8 +87,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
     pub fn halo_text(
         &self,
         s: &str,
-        x: f64,
-        y: f64,
+        (x, y): (f64, f64),
         size: f64,
         colour: Rgb,
         align: HPos,
@@ -99,7 +97,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if self.vector {
             // Four offset copies are enough at vector resolution.
             for (dx, dy) in [(-d, 0.0), (d, 0.0), (0.0, -d), (0.0, d)] {
-                self.text(s, x + dx, y + dy, size, (255, 255, 255), align, bold)?;
+                self.text(s, (x + dx, y + dy), size, (255, 255, 255), align, bold)?;
             }
         } else {
             for (dx, dy) in [
@@ -112,10 +110,10 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                 (0.0, d),
                 (d, d),
             ] {
-                self.text(s, x + dx, y + dy, size, (255, 255, 255), align, bold)?;
+                self.text(s, (x + dx, y + dy), size, (255, 255, 255), align, bold)?;
             }
         }
-        self.text(s, x, y, size, colour, align, bold)
+        self.text(s, (x, y), size, colour, align, bold)
     }
 
     /// Width of `s` in pixels.

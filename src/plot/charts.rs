@@ -161,14 +161,14 @@ fn frame<DB: DrawingBackend>(
 ) -> Result<(f64, f64), PlotError> {
     let u = c.u;
     let m = 26.0 * u;
-    c.text(title, m, m + 28.0 * u, 30.0 * u, INK, Align::Left, true)?;
+    c.text(title, (m, m + 28.0 * u), 30.0 * u, INK, Align::Left, true)?;
     let mut y = m + 58.0 * u;
     for line in c
         .wrap(subtitle, 16.0 * u, c.w - 2.0 * m)
         .into_iter()
         .take(2)
     {
-        c.text(&line, m, y, 16.0 * u, MUTED, Align::Left, false)?;
+        c.text(&line, (m, y), 16.0 * u, MUTED, Align::Left, false)?;
         y += 21.0 * u;
     }
     let lines = c.wrap(footer, 13.0 * u, c.w - 2.0 * m);
@@ -176,7 +176,7 @@ fn frame<DB: DrawingBackend>(
     let footer_top = c.h - m - lines.len() as f64 * 18.0 * u;
     let mut fy = footer_top + 13.0 * u;
     for line in &lines {
-        c.text(line, m, fy, 13.0 * u, MUTED, Align::Left, false)?;
+        c.text(line, (m, fy), 13.0 * u, MUTED, Align::Left, false)?;
         fy += 18.0 * u;
     }
     Ok((y + 4.0 * u, footer_top - 10.0 * u))
@@ -201,8 +201,7 @@ fn key_row<DB: DrawingBackend>(
         c.rect(x, y, x + 15.0 * u, y + 15.0 * u, *col)?;
         c.text(
             label,
-            x + 21.0 * u,
-            y + 13.0 * u,
+            (x + 21.0 * u, y + 13.0 * u),
             size,
             INK,
             Align::Left,
@@ -293,8 +292,7 @@ impl Painter for TopCounties<'_> {
             );
             c.text(
                 msg,
-                c.w / 2.0,
-                (top + bottom) / 2.0,
+                (c.w / 2.0, (top + bottom) / 2.0),
                 20.0 * u,
                 MUTED,
                 Align::Center,
@@ -334,8 +332,7 @@ impl Painter for TopCounties<'_> {
             c.line((x, top), (x, plot_bottom), GRID, 1.0)?;
             c.text(
                 &num(tk),
-                x,
-                plot_bottom + 20.0 * u,
+                (x, plot_bottom + 20.0 * u),
                 14.0 * u,
                 MUTED,
                 Align::Center,
@@ -346,8 +343,7 @@ impl Painter for TopCounties<'_> {
         let axis_label = format!("{label} ({unit})");
         c.text(
             &axis_label,
-            (x0 + x1) / 2.0,
-            plot_bottom + 46.0 * u,
+            ((x0 + x1) / 2.0, plot_bottom + 46.0 * u),
             15.0 * u,
             INK,
             Align::Center,
@@ -362,8 +358,7 @@ impl Painter for TopCounties<'_> {
             let base = yc + size * 0.36;
             c.text(
                 &names[k],
-                x0 - 10.0 * u,
-                base,
+                (x0 - 10.0 * u, base),
                 size,
                 INK,
                 Align::Right,
@@ -371,8 +366,7 @@ impl Painter for TopCounties<'_> {
             )?;
             c.text(
                 &values[k],
-                xe + 6.0 * u,
-                base,
+                (xe + 6.0 * u, base),
                 size,
                 INK,
                 Align::Left,
@@ -485,8 +479,7 @@ impl Painter for Scatter<'_> {
             );
             c.text(
                 msg,
-                c.w / 2.0,
-                (top + bottom) / 2.0,
+                (c.w / 2.0, (top + bottom) / 2.0),
                 20.0 * u,
                 MUTED,
                 Align::Center,
@@ -502,8 +495,7 @@ impl Painter for Scatter<'_> {
             );
             c.text(
                 msg,
-                c.w / 2.0,
-                (top + bottom) / 2.0,
+                (c.w / 2.0, (top + bottom) / 2.0),
                 20.0 * u,
                 MUTED,
                 Align::Center,
@@ -529,15 +521,14 @@ impl Painter for Scatter<'_> {
         for (v, s) in ax.ticks() {
             let x = ax.map(v);
             c.line((x, y_top), (x, y_bot), GRID, 1.0)?;
-            c.text(&s, x, y_bot + 20.0 * u, tick, MUTED, Align::Center, false)?;
+            c.text(&s, (x, y_bot + 20.0 * u), tick, MUTED, Align::Center, false)?;
         }
         for (v, s) in ay.ticks() {
             let y = ay.map(v);
             c.line((x0, y), (x1, y), GRID, 1.0)?;
             c.text(
                 &s,
-                x0 - 8.0 * u,
-                y + tick * 0.36,
+                (x0 - 8.0 * u, y + tick * 0.36),
                 tick,
                 MUTED,
                 Align::Right,
@@ -587,8 +578,7 @@ impl Painter for Scatter<'_> {
         );
         c.text(
             &xl,
-            (x0 + x1) / 2.0,
-            y_bot + 46.0 * u,
+            ((x0 + x1) / 2.0, y_bot + 46.0 * u),
             15.0 * u,
             INK,
             Align::Center,
@@ -601,8 +591,7 @@ impl Painter for Scatter<'_> {
         );
         c.text(
             &yl,
-            x0 - ylabel_w - 10.0 * u,
-            y_top - 14.0 * u,
+            (x0 - ylabel_w - 10.0 * u, y_top - 14.0 * u),
             15.0 * u,
             INK,
             Align::Left,
@@ -671,8 +660,7 @@ impl Painter for Scatter<'_> {
                 if inside && !taken.iter().any(|t| *t != own && overlaps(*t, b)) {
                     c.halo_text(
                         &self.points[i].name,
-                        lx,
-                        ly + h * 0.85,
+                        (lx, ly + h * 0.85),
                         size,
                         INK,
                         Align::Left,
@@ -844,8 +832,7 @@ impl Painter for ProvincePower<'_> {
                 c.line((x, top), (x, plot_bottom), GRID, 1.0)?;
                 c.text(
                     &num(tk),
-                    x,
-                    plot_bottom + 20.0 * u,
+                    (x, plot_bottom + 20.0 * u),
                     14.0 * u,
                     MUTED,
                     Align::Center,
@@ -856,8 +843,7 @@ impl Painter for ProvincePower<'_> {
             let axis_label = t(zh, "Operating capacity (GW)", "运行装机（GW）");
             c.text(
                 axis_label,
-                (x0 + x1) / 2.0,
-                plot_bottom + 46.0 * u,
+                ((x0 + x1) / 2.0, plot_bottom + 46.0 * u),
                 15.0 * u,
                 INK,
                 Align::Center,
@@ -885,8 +871,7 @@ impl Painter for ProvincePower<'_> {
             let base = yc + size * 0.36;
             c.text(
                 &names[k],
-                x0 - 10.0 * u,
-                base,
+                (x0 - 10.0 * u, base),
                 size,
                 INK,
                 Align::Right,
@@ -897,7 +882,7 @@ impl Painter for ProvincePower<'_> {
             } else {
                 x0 + 8.0 * u
             };
-            c.text(&labels[k], lx, base, size, INK, Align::Left, false)?;
+            c.text(&labels[k], (lx, base), size, INK, Align::Left, false)?;
         }
         c.line((x0, top), (x0, plot_bottom), AXIS, 1.0)?;
         if !a.has_plants() {
@@ -914,8 +899,7 @@ impl Painter for ProvincePower<'_> {
             let xm = (x0 + c.w - m) / 2.0 + label_w / 2.0;
             c.text(
                 msg,
-                xm,
-                (top + plot_bottom) / 2.0 - 12.0 * u,
+                (xm, (top + plot_bottom) / 2.0 - 12.0 * u),
                 19.0 * u,
                 MUTED,
                 Align::Center,
@@ -923,8 +907,7 @@ impl Painter for ProvincePower<'_> {
             )?;
             c.text(
                 hint,
-                xm,
-                (top + plot_bottom) / 2.0 + 16.0 * u,
+                (xm, (top + plot_bottom) / 2.0 + 16.0 * u),
                 16.0 * u,
                 MUTED,
                 Align::Center,

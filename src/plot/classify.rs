@@ -54,20 +54,18 @@ pub fn jenks_breaks(values: &[f64], k: usize) -> Vec<f64> {
     // cost[c][j]: best cost of the first j values in c+1 classes; cut[c][j]: start of the last.
     let mut cost = vec![vec![f64::INFINITY; n + 1]; k];
     let mut cut = vec![vec![0usize; n + 1]; k];
-    for j in 1..=n {
-        cost[0][j] = ssd(0, j);
+    for (j, c) in cost[0].iter_mut().enumerate().skip(1) {
+        *c = ssd(0, j);
     }
     for c in 1..k {
         for j in (c + 1)..=n {
-            let mut best = f64::INFINITY;
-            let mut at = c;
-            for i in c..j {
-                let x = cost[c - 1][i] + ssd(i, j);
-                if x < best {
-                    best = x;
-                    at = i;
-                }
-            }
+            let (best, at) = cost[c - 1]
+                .iter()
+                .enumerate()
+                .take(j)
+                .skip(c)
+                .map(|(i, prev)| (prev + ssd(i, j), i))
+                .fold((f64::INFINITY, c), |a, b| if b.0 < a.0 { b } else { a });
             cost[c][j] = best;
             cut[c][j] = at;
         }

@@ -44,18 +44,18 @@ impl Classes {
     pub fn colour_of(&self, v: Option<f64>) -> Rgb {
         match v {
             None => self.no_data.colour,
-            Some(x) if x == 0.0 => colour::ZERO,
+            Some(0.0) => colour::ZERO,
             Some(_) if self.classes.is_empty() => colour::viridis(0.5),
             Some(x) => self.classes[class_of(&self.breaks, x)].colour,
         }
     }
 
-    /// Legend entries top to bottom: zero, value classes, no data.
+    /// Legend entries top to bottom: zero, value classes, no data (when some county has none).
     pub fn entries(&self) -> Vec<&LegendClass> {
         self.zero
             .iter()
             .chain(self.classes.iter())
-            .chain(std::iter::once(&self.no_data))
+            .chain(std::iter::once(&self.no_data).filter(|c| c.count > 0))
             .collect()
     }
 }
@@ -495,7 +495,7 @@ impl<'a> Choropleth<'a> {
                         .iter()
                         .any(|q| b[0] < q[2] && q[0] < b[2] && b[1] < q[3] && q[1] < b[3])
                     {
-                        c.halo_text(&name, x, yy, size, INK, Align::Center, true)?;
+                        c.halo_text(&name, (x, yy), size, INK, Align::Center, true)?;
                         placed.push(b);
                         break;
                     }
@@ -512,10 +512,10 @@ impl<'a> Choropleth<'a> {
         let x = l.legend_x;
         let mut y = l.y0 + 16.0 * u;
         let (label, unit) = text::metric_label(&self.req.metric, zh);
-        c.text(&label, x, y, 19.0 * u, INK, Align::Left, true)?;
+        c.text(&label, (x, y), 19.0 * u, INK, Align::Left, true)?;
         y += 24.0 * u;
         for line in c.wrap(&unit, 16.0 * u, 320.0 * u) {
-            c.text(&line, x, y, 16.0 * u, MUTED, Align::Left, false)?;
+            c.text(&line, (x, y), 16.0 * u, MUTED, Align::Left, false)?;
             y += 21.0 * u;
         }
         y += 8.0 * u;
@@ -526,8 +526,7 @@ impl<'a> Choropleth<'a> {
             let count = format!("  ({})", text::int(e.count));
             c.text(
                 &format!("{}{count}", e.label),
-                x + sw + 12.0 * u,
-                y + sh * 0.78,
+                (x + sw + 12.0 * u, y + sh * 0.78),
                 16.0 * u,
                 INK,
                 Align::Left,
@@ -536,13 +535,12 @@ impl<'a> Choropleth<'a> {
             y += sh + 9.0 * u;
         }
         let note = t(zh, "(n) = counties in class", "(n) = 该级县数");
-        c.text(note, x, y + 12.0 * u, 13.0 * u, MUTED, Align::Left, false)?;
+        c.text(note, (x, y + 12.0 * u), 13.0 * u, MUTED, Align::Left, false)?;
         y += 48.0 * u;
         // Site markers.
         c.text(
             t(zh, "Sites", "站点"),
-            x,
-            y,
+            (x, y),
             19.0 * u,
             INK,
             Align::Left,
@@ -555,8 +553,7 @@ impl<'a> Choropleth<'a> {
                 "circle area by reported PFLOPS",
                 "圆圈面积表示报告算力（PFLOPS）",
             ),
-            x,
-            y,
+            (x, y),
             15.0 * u,
             MUTED,
             Align::Left,
@@ -570,8 +567,7 @@ impl<'a> Choropleth<'a> {
             c.circle((cx, base - r), *r, (0xc0, 0x1f, 0x1f), 1.0, false, 1.6 * u)?;
             c.text(
                 &num(*v),
-                cx,
-                base + 18.0 * u,
+                (cx, base + 18.0 * u),
                 14.0 * u,
                 INK,
                 Align::Center,
@@ -590,8 +586,7 @@ impl<'a> Choropleth<'a> {
         )?;
         c.text(
             t(zh, "site without a PFLOPS figure", "未报告算力的站点"),
-            x + 24.0 * u,
-            y,
+            (x + 24.0 * u, y),
             15.0 * u,
             INK,
             Align::Left,
@@ -606,8 +601,7 @@ impl<'a> Choropleth<'a> {
         )?;
         c.text(
             t(zh, "province border", "省界"),
-            x + sw + 12.0 * u,
-            y,
+            (x + sw + 12.0 * u, y),
             15.0 * u,
             INK,
             Align::Left,
@@ -624,8 +618,7 @@ impl Painter for Choropleth<'_> {
         self.paint_map(c)?;
         c.text(
             &self.title(),
-            l.margin,
-            l.margin + 30.0 * u,
+            (l.margin, l.margin + 30.0 * u),
             34.0 * u,
             INK,
             Align::Left,
@@ -638,7 +631,7 @@ impl Painter for Choropleth<'_> {
             .into_iter()
             .take(2)
         {
-            c.text(&line, l.margin, y, 17.0 * u, MUTED, Align::Left, false)?;
+            c.text(&line, (l.margin, y), 17.0 * u, MUTED, Align::Left, false)?;
             y += 21.0 * u;
         }
         self.paint_legend(c)?;
@@ -649,7 +642,7 @@ impl Painter for Choropleth<'_> {
             .into_iter()
             .take(3)
         {
-            c.text(&line, l.margin, y, 14.0 * u, MUTED, Align::Left, false)?;
+            c.text(&line, (l.margin, y), 14.0 * u, MUTED, Align::Left, false)?;
             y += 19.0 * u;
         }
         Ok(())

@@ -25,6 +25,7 @@ impl Served {
 
     pub fn from_atlas(atlas: Atlas) -> Served {
         let layers = build_layers(&atlas);
+        release_freed_memory();
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for l in &layers {
             std::hash::Hash::hash(&l.id, &mut h);
@@ -89,5 +90,16 @@ impl AppState {
         let served = Arc::new(Served::build(&self.config)?);
         self.current.store(served.clone());
         Ok(served)
+    }
+}
+
+/// Hands memory freed after loading (the parsed GeoJSON trees, temporary grids) back to the
+/// operating system. glibc keeps freed heap pages otherwise, and the server would carry the
+/// loading peak as resident memory for its whole life.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own heap to the OS.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
