@@ -12,17 +12,34 @@ use compute_atlas::{Atlas, AtlasConfig};
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = std::env::var_os("COMPUTE_ATLAS_SHARED").map(PathBuf::from).unwrap_or_else(|| root.join("../shared"));
+    let shared = std::env::var_os("COMPUTE_ATLAS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
     let dir = shared.join("data/china_power");
     let mut config = AtlasConfig::new(root.join("geodata"));
-    for f in ["gem_gcpt_china_units_2024-07.csv", "gem_ghpt_china_2024-05.csv", "gem_gogpt_china_2024-08.csv", "gem_gnpt_china_2024-07.csv", "gem_gbpt_china_2024-09.csv", "gppd_v1.3.0_china.csv"] {
+    for f in [
+        "gem_gcpt_china_units_2024-07.csv",
+        "gem_ghpt_china_2024-05.csv",
+        "gem_gogpt_china_2024-08.csv",
+        "gem_gnpt_china_2024-07.csv",
+        "gem_gbpt_china_2024-09.csv",
+        "gppd_v1.3.0_china.csv",
+    ] {
         if dir.join(f).exists() {
             config.plant_files.push(dir.join(f));
         }
@@ -52,12 +69,17 @@ fn main() {
         s ^= s << 17;
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
-    let pts: Vec<(f64, f64)> = (0..1_000_000).map(|_| (73.0 + 54.0 * next(), 20.0 + 34.0 * next())).collect();
+    let pts: Vec<(f64, f64)> = (0..1_000_000)
+        .map(|_| (73.0 + 54.0 * next(), 20.0 + 34.0 * next()))
+        .collect();
     let mut best = f64::MAX;
     let mut matched = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        matched = pts.iter().filter(|&&(x, y)| atlas.county_index.locate(x, y).is_some()).count();
+        matched = pts
+            .iter()
+            .filter(|&&(x, y)| atlas.county_index.locate(x, y).is_some())
+            .count();
         best = best.min(t.elapsed().as_secs_f64());
     }
     println!(
@@ -66,7 +88,14 @@ fn main() {
     );
     let order: Vec<u32> = atlas.counties.iter().map(|c| c.adcode).collect();
     let t = Instant::now();
-    let m2 = pts.iter().take(200_000).filter(|&&(x, y)| atlas.county_index.locate_by_tree(x, y, &order).is_some()).count();
+    let m2 = pts
+        .iter()
+        .take(200_000)
+        .filter(|&&(x, y)| atlas.county_index.locate_by_tree(x, y, &order).is_some())
+        .count();
     let tree = t.elapsed().as_secs_f64();
-    println!("{{\"bench\":\"locate_rtree_only_200k\",\"matched\":{m2},\"points_per_s\":{:.0}}}", 2e5 / tree);
+    println!(
+        "{{\"bench\":\"locate_rtree_only_200k\",\"matched\":{m2},\"points_per_s\":{:.0}}}",
+        2e5 / tree
+    );
 }

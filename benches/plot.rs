@@ -44,7 +44,8 @@ fn main() {
     let project_ms = t.elapsed().as_secs_f64() * 1000.0;
     eprintln!("[compute-atlas] projecting all geometry once: {project_ms:.0} ms");
     let out_dir = std::env::temp_dir();
-    let cases: Vec<(&str, PlotKind, Format, Vec<(&str, &str)>)> = vec![
+    type Case<'a> = (&'a str, PlotKind, Format, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         ("choropleth", PlotKind::Choropleth, Format::Png, vec![]),
         ("choropleth-svg", PlotKind::Choropleth, Format::Svg, vec![]),
         (

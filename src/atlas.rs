@@ -424,7 +424,11 @@ impl Atlas {
         // only reported (e.g. a stated county newer than the boundaries).
         if config.strict {
             if let Some(first) = problems.errors().next() {
-                return Err(LoadError::Strict { count: problems.errors().count(), first: first.to_string() }.into());
+                return Err(LoadError::Strict {
+                    count: problems.errors().count(),
+                    first: first.to_string(),
+                }
+                .into());
             }
         }
         Ok(Atlas {

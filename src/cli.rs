@@ -426,7 +426,12 @@ fn bench_join(
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>, admin_token: Option<String>) -> Result<ExitCode> {
+fn serve(
+    data: &DataArgs,
+    bind: std::net::SocketAddr,
+    basemap: Option<String>,
+    admin_token: Option<String>,
+) -> Result<ExitCode> {
     use compute_atlas::server::{AdminToken, AppState, Served, WebConfig};
     let config = data.config();
     let t = Instant::now();
@@ -449,11 +454,22 @@ fn serve(data: &DataArgs, bind: std::net::SocketAddr, basemap: Option<String>, a
     Ok(ExitCode::SUCCESS)
 }
 
-fn plot(data: &DataArgs, kind: &str, output: &std::path::Path, pairs: &[(String, String)], font: Option<&std::path::Path>) -> Result<ExitCode> {
+fn plot(
+    data: &DataArgs,
+    kind: &str,
+    output: &std::path::Path,
+    pairs: &[(String, String)],
+    font: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     use compute_atlas::plot::{self, Format, PlotKind, PlotRequest};
     let kind = PlotKind::parse(kind)?;
     let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let format = Format::parse(ext).map_err(|_| format!("{}: the output file must end in .png or .svg", output.display()))?;
+    let format = Format::parse(ext).map_err(|_| {
+        format!(
+            "{}: the output file must end in .png or .svg",
+            output.display()
+        )
+    })?;
     let request = PlotRequest::from_query(kind, format, pairs)?;
     let fonts = plot::Fonts::load(font)?;
     let atlas = Atlas::build(&data.config())?;
@@ -462,8 +478,13 @@ fn plot(data: &DataArgs, kind: &str, output: &std::path::Path, pairs: &[(String,
     let t = Instant::now();
     let bytes = plot::render(&atlas, &request, &fonts)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    std::fs::write(output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    std::fs::write(output, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     println!("{{\"kind\":\"plot\",\"impl\":\"compute-atlas\",\"plot\":\"{}\",\"ms\":{ms:.1},\"bytes\":{}}}", kind.as_str(), bytes.len());
-    eprintln!("wrote {} ({} bytes, rendered in {ms:.1} ms)", output.display(), bytes.len());
+    eprintln!(
+        "wrote {} ({} bytes, rendered in {ms:.1} ms)",
+        output.display(),
+        bytes.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

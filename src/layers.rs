@@ -174,7 +174,10 @@ pub fn write_geometry(
                     // At coarse precision neighbouring vertices round to the same position:
                     // drop the repeats (every ring rounds the same way, so shared borders stay
                     // shared), unless the ring would collapse below a triangle.
-                    let rounded: Vec<(f64, f64)> = buf.iter().map(|c| (round(c.0, precision), round(c.1, precision))).collect();
+                    let rounded: Vec<(f64, f64)> = buf
+                        .iter()
+                        .map(|c| (round(c.0, precision), round(c.1, precision)))
+                        .collect();
                     let mut kept: Vec<(f64, f64)> = Vec::with_capacity(rounded.len());
                     for c in &rounded {
                         if kept.last() != Some(c) {

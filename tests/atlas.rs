@@ -628,3 +628,36 @@ fn province_short_names_cover_the_sites() {
         );
     }
 }
+
+/// Found by the fuzzer: positions with one number made the GeoJSON conversion panic.
+#[test]
+fn malformed_geojson_positions_are_problems_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("counties.geojson");
+    let real =
+        std::fs::read_to_string(data_dir().join("boundaries/counties_west.geojson")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&real).unwrap();
+    let mut f = v["features"][0].clone();
+    let good = f.clone();
+    f["geometry"]["coordinates"][0][0][1] = serde_json::json!([112.0]);
+    let mut short = good.clone();
+    short["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [[[112.0, 41.0], [112.1, 41.0], [112.0, 41.0]]]});
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [f, short, good]});
+    std::fs::write(&path, fc.to_string()).unwrap();
+    let mut problems = Problems::default();
+    let counties = load::load_counties(&path, &mut problems).unwrap();
+    assert_eq!(counties.len(), 1, "the good feature loads");
+    let reasons: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("features[0]") && r.contains("two are needed")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("features[1]") && r.contains("at least 4")),
+        "{reasons:?}"
+    );
+}

@@ -34,15 +34,25 @@ fn web_map_in_headless_chromium() {
         return skip_or_fail("node not found (Node.js 20)");
     }
     let index = std::fs::read_to_string(root.join("web/dist/index.html")).unwrap_or_default();
-    assert!(index.contains("<script"), "web/dist was not built by build.rs (is npm installed?)");
+    assert!(
+        index.contains("<script"),
+        "web/dist was not built by build.rs (is npm installed?)"
+    );
     let browser_dir = root.join("tests/browser");
     if !browser_dir.join("node_modules/playwright-core").exists() {
-        let ok = Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&browser_dir).status();
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser_dir)
+            .status();
         if !ok.is_ok_and(|s| s.success()) {
             return skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
         }
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
     for f in common::plant_files().unwrap_or_default() {
@@ -55,7 +65,10 @@ fn web_map_in_headless_chromium() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let shot = std::env::var("SCREENSHOT").unwrap_or_else(|_| {
-        std::env::temp_dir().join("compute-atlas-web.png").display().to_string()
+        std::env::temp_dir()
+            .join("compute-atlas-web.png")
+            .display()
+            .to_string()
     });
     let out = Command::new("node")
         .arg("e2e.mjs")
@@ -68,7 +81,14 @@ fn web_map_in_headless_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{stdout}");
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    assert!(last.ends_with(" 0 failed") && !last.starts_with("0 passed"), "{last}");
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    assert!(
+        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
+        "{last}"
+    );
     assert!(Path::new(&shot).exists(), "no screenshot at {shot}");
 }

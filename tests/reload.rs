@@ -20,9 +20,21 @@ impl Drop for Server {
 }
 
 fn start(data: &Path, extra: &[&str]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data", data.to_str().unwrap(), "--admin-token", "s3cret"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+            data.to_str().unwrap(),
+            "--admin-token",
+            "s3cret",
+        ])
         .args(extra)
         .stderr(Stdio::null())
         .spawn()
@@ -44,7 +56,10 @@ fn request(port: u16, method: &str, path: &str, headers: &str) -> std::io::Resul
     s.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf).into_owned();
     let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
@@ -52,10 +67,23 @@ fn data_dir_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = common::data_dir();
     std::fs::create_dir(dir.path().join("boundaries")).unwrap();
-    for f in ["counties_west.geojson", "prefectures_west.geojson", "provinces_west.geojson"] {
-        std::fs::copy(src.join("boundaries").join(f), dir.path().join("boundaries").join(f)).unwrap();
+    for f in [
+        "counties_west.geojson",
+        "prefectures_west.geojson",
+        "provinces_west.geojson",
+    ] {
+        std::fs::copy(
+            src.join("boundaries").join(f),
+            dir.path().join("boundaries").join(f),
+        )
+        .unwrap();
     }
-    for f in ["sites.csv", "province_power.csv", "renewable_bases.csv", "chips.csv"] {
+    for f in [
+        "sites.csv",
+        "province_power.csv",
+        "renewable_bases.csv",
+        "chips.csv",
+    ] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }
     dir
@@ -70,7 +98,17 @@ fn marked_sites(original: &str) -> String {
     w.write_record(&h).unwrap();
     for r in rdr.records() {
         let r = r.unwrap();
-        let rec: Vec<String> = r.iter().enumerate().map(|(i, v)| if i == name { format!("{v} [B]") } else { v.to_string() }).collect();
+        let rec: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if i == name {
+                    format!("{v} [B]")
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect();
         w.write_record(&rec).unwrap();
     }
     String::from_utf8(w.into_inner().unwrap()).unwrap()
@@ -85,19 +123,38 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
     let server = start(dir.path(), &[]);
     let port = server.1;
     let stop = Arc::new(AtomicBool::new(false));
-    let (ok, old_seen, new_seen) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (ok, old_seen, new_seen) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
     let clients: Vec<_> = (0..4)
         .map(|_| {
-            let (stop, ok, old_seen, new_seen) = (stop.clone(), ok.clone(), old_seen.clone(), new_seen.clone());
+            let (stop, ok, old_seen, new_seen) =
+                (stop.clone(), ok.clone(), old_seen.clone(), new_seen.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let (status, body) = request(port, "GET", "/collections/sites/items?limit=100&properties=name_en", "").expect("request fails");
+                    let (status, body) = request(
+                        port,
+                        "GET",
+                        "/collections/sites/items?limit=100&properties=name_en",
+                        "",
+                    )
+                    .expect("request fails");
                     assert_eq!(status, 200, "a request failed during reloads: {body}");
                     let v: serde_json::Value = serde_json::from_str(&body).expect("complete JSON");
-                    let names: Vec<&str> = v["features"].as_array().unwrap().iter().map(|f| f["properties"]["name_en"].as_str().unwrap()).collect();
+                    let names: Vec<&str> = v["features"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["properties"]["name_en"].as_str().unwrap())
+                        .collect();
                     assert_eq!(names.len(), 64);
                     let marked = names.iter().filter(|n| n.ends_with(" [B]")).count();
-                    assert!(marked == 0 || marked == 64, "a response mixed old and new data ({marked} of 64 new)");
+                    assert!(
+                        marked == 0 || marked == 64,
+                        "a response mixed old and new data ({marked} of 64 new)"
+                    );
                     if marked == 0 { &old_seen } else { &new_seen }.fetch_add(1, Ordering::Relaxed);
                     ok.fetch_add(1, Ordering::Relaxed);
                 }
@@ -106,7 +163,13 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
         .collect();
     for i in 0..20 {
         std::fs::write(&sites, if i % 2 == 0 { &marked } else { &original }).unwrap();
-        let (status, body) = request(port, "POST", "/admin/reload", "Authorization: Bearer s3cret\r\n").unwrap();
+        let (status, body) = request(
+            port,
+            "POST",
+            "/admin/reload",
+            "Authorization: Bearer s3cret\r\n",
+        )
+        .unwrap();
         assert_eq!(status, 200, "reload {i}: {body}");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -114,11 +177,25 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
     for c in clients {
         c.join().expect("no client saw a failure");
     }
-    let (n, a, b) = (ok.load(Ordering::Relaxed), old_seen.load(Ordering::Relaxed), new_seen.load(Ordering::Relaxed));
+    let (n, a, b) = (
+        ok.load(Ordering::Relaxed),
+        old_seen.load(Ordering::Relaxed),
+        new_seen.load(Ordering::Relaxed),
+    );
     println!("{n} requests during 20 reloads: {a} old, {b} new");
     assert!(n >= 40 && a > 0 && b > 0, "{n} requests, {a} old, {b} new");
     // Without the right token: 401, and the route does not exist without a token at all.
-    assert_eq!(request(port, "POST", "/admin/reload", "Authorization: Bearer nope\r\n").unwrap().0, 401);
+    assert_eq!(
+        request(
+            port,
+            "POST",
+            "/admin/reload",
+            "Authorization: Bearer nope\r\n"
+        )
+        .unwrap()
+        .0,
+        401
+    );
 }
 
 #[test]
@@ -129,11 +206,22 @@ fn a_failed_strict_reload_keeps_the_old_data_and_says_why() {
     let before = request(port, "GET", "/collections/sites/items/xj-yiwu-acc", "").unwrap();
     assert_eq!(before.0, 200);
     let sites = dir.path().join("sites.csv");
-    let text = std::fs::read_to_string(&sites).unwrap().replacen(",operational,", ",running,", 1);
+    let text = std::fs::read_to_string(&sites)
+        .unwrap()
+        .replacen(",operational,", ",running,", 1);
     std::fs::write(&sites, text).unwrap();
-    let (status, body) = request(port, "POST", "/admin/reload", "Authorization: Bearer s3cret\r\n").unwrap();
+    let (status, body) = request(
+        port,
+        "POST",
+        "/admin/reload",
+        "Authorization: Bearer s3cret\r\n",
+    )
+    .unwrap();
     assert_eq!(status, 409, "{body}");
-    assert!(body.contains("still serving") && body.contains("sites.csv") && body.contains("running"), "{body}");
+    assert!(
+        body.contains("still serving") && body.contains("sites.csv") && body.contains("running"),
+        "{body}"
+    );
     let after = request(port, "GET", "/collections/sites/items/xj-yiwu-acc", "").unwrap();
     assert_eq!(after, before, "the old data is still served");
 }
@@ -141,9 +229,19 @@ fn a_failed_strict_reload_keeps_the_old_data_and_says_why() {
 #[test]
 fn sighup_reloads_and_no_token_means_no_admin_route() {
     let dir = data_dir_copy();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data", dir.path().to_str().unwrap()])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
         .env_remove("COMPUTE_ATLAS_ADMIN_TOKEN")
         .stderr(Stdio::null())
         .spawn()
@@ -154,11 +252,24 @@ fn sighup_reloads_and_no_token_means_no_admin_route() {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(request(port, "POST", "/admin/reload", "Authorization: Bearer x\r\n").unwrap().0, 404);
+    assert_eq!(
+        request(port, "POST", "/admin/reload", "Authorization: Bearer x\r\n")
+            .unwrap()
+            .0,
+        404
+    );
     let sites = dir.path().join("sites.csv");
-    std::fs::write(&sites, marked_sites(&std::fs::read_to_string(&sites).unwrap())).unwrap();
+    std::fs::write(
+        &sites,
+        marked_sites(&std::fs::read_to_string(&sites).unwrap()),
+    )
+    .unwrap();
     let pid = server.0.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, body) = request(port, "GET", "/collections/sites/items/xj-yiwu-acc", "").unwrap();

@@ -979,7 +979,12 @@ async fn analytics_site_power_and_summary() {
 #[actix_web::test]
 async fn plots_over_http() {
     let r = get("/plots/choropleth.png?width=800&height=600&province=Xinjiang").await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body[..r.body.len().min(300)]));
+    assert_eq!(
+        r.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&r.body[..r.body.len().min(300)])
+    );
     assert_eq!(r.header("content-type").as_deref(), Some("image/png"));
     let img = image::load_from_memory(&r.body).unwrap();
     assert_eq!((img.width(), img.height()), (800, 600));
@@ -988,10 +993,125 @@ async fn plots_over_http() {
     let svg = get("/plots/top-counties.svg?top=10").await;
     assert_eq!(svg.status, 200);
     assert!(svg.text().starts_with("<svg") || svg.text().starts_with("<?xml"));
-    bad("/plots/choropleth.png?metric=nope", StatusCode::BAD_REQUEST, "nope").await;
-    bad("/plots/choropleth.png?width=0", StatusCode::BAD_REQUEST, "width").await;
-    bad("/plots/choropleth.png?width=100000", StatusCode::BAD_REQUEST, "width").await;
-    bad("/plots/choropleth.png?province=Atlantis", StatusCode::BAD_REQUEST, "Atlantis").await;
+    bad(
+        "/plots/choropleth.png?metric=nope",
+        StatusCode::BAD_REQUEST,
+        "nope",
+    )
+    .await;
+    bad(
+        "/plots/choropleth.png?width=0",
+        StatusCode::BAD_REQUEST,
+        "width",
+    )
+    .await;
+    bad(
+        "/plots/choropleth.png?width=100000",
+        StatusCode::BAD_REQUEST,
+        "width",
+    )
+    .await;
+    bad(
+        "/plots/choropleth.png?province=Atlantis",
+        StatusCode::BAD_REQUEST,
+        "Atlantis",
+    )
+    .await;
     bad("/plots/pie.png", StatusCode::NOT_FOUND, "pie").await;
     bad("/plots/choropleth.gif", StatusCode::NOT_ACCEPTABLE, "gif").await;
+}
+
+#[actix_web::test]
+async fn path_tricks_get_4xx_json_never_a_file() {
+    for uri in [
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/%2e%2e/Cargo.toml",
+        "/assets/..%2F..%2FCargo.toml",
+        "/assets/%2e%2e%2fsrc%2fmain.rs",
+        "/collections/..%2Fconformance",
+        "/collections/sites%2F..%2Fcounties/items",
+        "/collections/sites/items/..%2F..%2Fapi",
+        "/collections/sites/items/%2e%2e",
+        "/plots/..%2Fchoropleth.png",
+    ] {
+        let r = get(uri).await;
+        assert!(r.status.is_client_error(), "{uri}: {}", r.status);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "{uri}"
+        );
+        assert!(
+            !r.text().contains("[package]") && !r.text().contains("fn main"),
+            "{uri} leaked a file"
+        );
+    }
+}
+
+/// Every parameter of every endpoint, given garbage, answers 4xx with a JSON body: never 500.
+#[actix_web::test]
+async fn garbage_parameters_never_reach_500() {
+    let endpoints = [
+        "/collections/sites/items",
+        "/collections/counties/items",
+        "/collections/sites/items/xj-yiwu-acc",
+        "/analytics/counties",
+        "/analytics/sites/xj-yiwu-acc/power",
+        "/analytics/summary",
+        "/plots/choropleth.png",
+        "/plots/top-counties.svg",
+    ];
+    let params = [
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "properties",
+        "sortby",
+        "precision",
+        "f",
+        "province",
+        "sort",
+        "top",
+        "radius_km",
+        "metric",
+        "width",
+        "height",
+        "scale",
+        "lang",
+        "breaks",
+        "level",
+        "title",
+        "zzz",
+    ];
+    let values = [
+        "",
+        "NaN",
+        "inf",
+        "-1",
+        "1e309",
+        "99999999999999999999",
+        "%00",
+        "a,b,c,d",
+        "..",
+        "%FF%FE",
+        "1,2,3,4,5",
+        "2025-99-99/..",
+    ];
+    for e in endpoints {
+        for p in params {
+            for v in values {
+                let uri = format!("{e}?{p}={v}");
+                let r = get(&uri).await;
+                assert!(r.status.as_u16() < 500, "{uri}: {} {}", r.status, r.text());
+                if !r.status.is_success() {
+                    let ct = r.header("content-type").unwrap_or_default();
+                    assert_eq!(ct, "application/problem+json", "{uri}");
+                    assert!(!r.json()["detail"].as_str().unwrap().is_empty(), "{uri}");
+                }
+            }
+        }
+    }
 }

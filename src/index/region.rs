@@ -68,7 +68,11 @@ impl RegionIndex {
         if polys.is_empty() {
             (x0, y0, x1, y1) = (0.0, 0.0, 0.0, 0.0);
         }
-        let cell = if cell.is_finite() && cell > 0.0 { cell } else { DEFAULT_CELL_DEG };
+        let cell = if cell.is_finite() && cell > 0.0 {
+            cell
+        } else {
+            DEFAULT_CELL_DEG
+        };
         let cols = ((x1 - x0) / cell).ceil() as usize + 1;
         let rows = ((y1 - y0) / cell).ceil() as usize + 1;
         let mut index = RegionIndex {
@@ -125,7 +129,9 @@ impl RegionIndex {
                 poly.crossings(yc, &mut xs);
                 xs.sort_by(f64::total_cmp);
                 for span in xs.chunks_exact(2) {
-                    let c0 = ((span[0] - self.origin.0) / self.cell - 0.5).ceil().max(0.0) as usize;
+                    let c0 = ((span[0] - self.origin.0) / self.cell - 0.5)
+                        .ceil()
+                        .max(0.0) as usize;
                     let c1 = ((span[1] - self.origin.0) / self.cell - 0.5).floor();
                     if c1 < 0.0 {
                         continue;

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use geo::{orient::Direction, GeodesicArea, Orient};
-use geo_types::{Geometry, MultiPolygon};
+use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{Feature, FeatureCollection};
+use geojson::{GeometryValue, PolygonType};
 use serde_json::Value;
 
 use super::{LoadError, Problem, Problems, Severity};
@@ -67,17 +68,10 @@ fn read_features(path: &Path, problems: &mut Problems) -> Result<Vec<Parsed>, Lo
             problems.push(bad("feature has no geometry; left out".into()));
             continue;
         };
-        let geometry = match Geometry::<f64>::try_from(&geometry.value) {
-            Ok(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
-            Ok(Geometry::MultiPolygon(mp)) => mp,
-            Ok(other) => {
-                problems.push(bad(format!(
-                    "expected a (Multi)Polygon, found {other:?}; left out"
-                )));
-                continue;
-            }
-            Err(e) => {
-                problems.push(bad(format!("unusable geometry: {e}; left out")));
+        let geometry = match to_multipolygon(&geometry.value) {
+            Ok(mp) => mp,
+            Err(reason) => {
+                problems.push(bad(format!("{reason}; left out")));
                 continue;
             }
         };
@@ -256,4 +250,45 @@ pub fn load_provinces(path: &Path, problems: &mut Problems) -> Result<Vec<Provin
         keep(p, e, problems, &mut out);
     }
     Ok(out)
+}
+
+/// Converts a GeoJSON (Multi)Polygon, checking what the `geojson` crate's own conversion
+/// assumes (it indexes positions without checking their length): every position has two
+/// numbers and every ring at least four positions.
+fn to_multipolygon(value: &GeometryValue) -> Result<MultiPolygon<f64>, String> {
+    fn polygon(rings: &PolygonType) -> Result<Polygon<f64>, String> {
+        let mut out: Vec<LineString<f64>> = Vec::with_capacity(rings.len());
+        for ring in rings {
+            if ring.len() < 4 {
+                return Err(format!(
+                    "a polygon ring has {} positions; at least 4 are needed",
+                    ring.len()
+                ));
+            }
+            let coords = ring
+                .iter()
+                .map(|p| match p.as_slice() {
+                    [x, y, ..] => Ok(Coord { x: *x, y: *y }),
+                    other => Err(format!(
+                        "a position has {} number(s); two are needed",
+                        other.len()
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(LineString(coords));
+        }
+        let mut it = out.into_iter();
+        let exterior = it.next().ok_or("a polygon has no rings")?;
+        Ok(Polygon::new(exterior, it.collect()))
+    }
+    match value {
+        GeometryValue::Polygon { coordinates } => Ok(MultiPolygon(vec![polygon(coordinates)?])),
+        GeometryValue::MultiPolygon { coordinates } => Ok(MultiPolygon(
+            coordinates.iter().map(polygon).collect::<Result<_, _>>()?,
+        )),
+        other => Err(format!(
+            "expected a Polygon or MultiPolygon, found {}",
+            other.type_name()
+        )),
+    }
 }

@@ -26,9 +26,15 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn reload(req: HttpRequest, token: web::Data<Option<AdminToken>>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn reload(
+    req: HttpRequest,
+    token: web::Data<Option<AdminToken>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let Some(token) = token.get_ref() else {
-        return Err(ApiError::not_found("no admin routes: start the server with --admin-token"));
+        return Err(ApiError::not_found(
+            "no admin routes: start the server with --admin-token",
+        ));
     };
     let given = req
         .headers()
@@ -41,10 +47,15 @@ async fn reload(req: HttpRequest, token: web::Data<Option<AdminToken>>, state: w
     }
     let old = state.snapshot().version.clone();
     let state2 = state.clone();
-    let result = web::block(move || state2.reload()).await.map_err(|e| ApiError::internal(format!("reload task failed: {e}")))?;
+    let result = web::block(move || state2.reload())
+        .await
+        .map_err(|e| ApiError::internal(format!("reload task failed: {e}")))?;
     match result {
         Ok(new) => {
-            tracing::info!("reloaded via /admin/reload: version {old} -> {}", new.version);
+            tracing::info!(
+                "reloaded via /admin/reload: version {old} -> {}",
+                new.version
+            );
             Ok(HttpResponse::Ok().json(json!({
                 "reloaded": true,
                 "previous_version": old,
@@ -57,7 +68,10 @@ async fn reload(req: HttpRequest, token: web::Data<Option<AdminToken>>, state: w
         }
         Err(e) => {
             tracing::error!("reload via /admin/reload failed, still serving version {old}: {e}");
-            Err(ApiError { status: StatusCode::CONFLICT, detail: format!("reload failed, still serving version {old}: {e}") })
+            Err(ApiError {
+                status: StatusCode::CONFLICT,
+                detail: format!("reload failed, still serving version {old}: {e}"),
+            })
         }
     }
 }

@@ -19,15 +19,24 @@ impl From<PlotError> for ApiError {
             PlotError::BadRequest(m) => ApiError::bad_request(m),
             // The server cannot draw text: say which package is missing, as a 503 (a set-up
             // problem of this server, not a fault of the request).
-            PlotError::Font(m) => ApiError { status: StatusCode::SERVICE_UNAVAILABLE, detail: m },
+            PlotError::Font(m) => ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                detail: m,
+            },
             e => ApiError::internal(e.to_string()),
         }
     }
 }
 
-async fn plot_route(req: HttpRequest, name: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn plot_route(
+    req: HttpRequest,
+    name: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let (kind, ext) = name.rsplit_once('.').ok_or_else(|| {
-        ApiError::not_found(format!("plot `{name}`: use /plots/KIND.png or /plots/KIND.svg"))
+        ApiError::not_found(format!(
+            "plot `{name}`: use /plots/KIND.png or /plots/KIND.svg"
+        ))
     })?;
     let kind = PlotKind::parse(kind).map_err(|e| ApiError::not_found(e.to_string()))?;
     let format = Format::parse(ext).map_err(|e| ApiError::not_acceptable(e.to_string()))?;
@@ -35,12 +44,22 @@ async fn plot_route(req: HttpRequest, name: web::Path<String>, state: web::Data<
     let request = PlotRequest::from_query(kind, format, &p)?;
     let served = state.snapshot();
     let key = request.cache_key();
-    let cached = served.plots.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    let cached = served
+        .plots
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
     let bytes = match cached {
         Some(b) => b,
         None => {
             let fonts = state.fonts()?;
-            let permit = state.plot_slots.clone().acquire_owned().await.map_err(|e| ApiError::internal(e.to_string()))?;
+            let permit = state
+                .plot_slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
             let served2 = served.clone();
             let fonts = fonts.clone();
             let bytes = web::block(move || {
@@ -59,5 +78,10 @@ async fn plot_route(req: HttpRequest, name: web::Path<String>, state: web::Data<
             bytes
         }
     };
-    Ok(respond(&req, &served, format.content_type(), bytes.as_ref().clone()))
+    Ok(respond(
+        &req,
+        &served,
+        format.content_type(),
+        bytes.as_ref().clone(),
+    ))
 }

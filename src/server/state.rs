@@ -34,7 +34,13 @@ impl Served {
             }
         }
         let version = format!("{:016x}", std::hash::Hasher::finish(&h));
-        Served { atlas, layers, version, built_at: chrono::Utc::now(), plots: Default::default() }
+        Served {
+            atlas,
+            layers,
+            version,
+            built_at: chrono::Utc::now(),
+            plots: Default::default(),
+        }
     }
 
     pub fn layer(&self, id: &str) -> Option<&Layer> {
@@ -76,7 +82,10 @@ impl AppState {
 
     /// The plot fonts, found on first use.
     pub fn fonts(&self) -> Result<&crate::plot::Fonts, crate::plot::PlotError> {
-        self.fonts.get_or_init(|| crate::plot::Fonts::load(self.font.as_deref())).as_ref().map_err(Clone::clone)
+        self.fonts
+            .get_or_init(|| crate::plot::Fonts::load(self.font.as_deref()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub fn snapshot(&self) -> Arc<Served> {
