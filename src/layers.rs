@@ -123,6 +123,9 @@ fn round(v: f64, precision: u8) -> f64 {
     (v * m).round() / m
 }
 
+/// A coordinate transformation applied in place (CRS84 in, output CRS out).
+pub type Transform<'a> = dyn FnMut(&mut [(f64, f64)]) -> Result<(), crate::crs::CrsError> + 'a;
+
 /// Writes a coordinate value rounded to `precision` decimals, shortest form.
 pub fn write_num(out: &mut String, v: f64, precision: u8) {
     let r = round(v, precision);
@@ -135,7 +138,7 @@ pub fn write_geometry(
     out: &mut String,
     geometry: &FeatureGeometry,
     precision: u8,
-    f: &mut dyn FnMut(&mut [(f64, f64)]) -> Result<(), crate::crs::CrsError>,
+    f: &mut Transform<'_>,
 ) -> Result<(), crate::crs::CrsError> {
     let pt = |out: &mut String, x: f64, y: f64| {
         out.push('[');
@@ -209,7 +212,7 @@ pub fn feature_json(
     feature: &LayerFeature,
     properties: &Map<String, Value>,
     precision: u8,
-    f: &mut dyn FnMut(&mut [(f64, f64)]) -> Result<(), crate::crs::CrsError>,
+    f: &mut Transform<'_>,
 ) -> Result<String, crate::crs::CrsError> {
     let mut out = String::with_capacity(256);
     out.push_str("{\"type\":\"Feature\",\"id\":");

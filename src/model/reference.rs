@@ -23,9 +23,7 @@ impl ProvinceStat {
         let unit = self.unit.to_ascii_lowercase();
         if unit.starts_with("10 mw") {
             Some(v * 10.0)
-        } else if unit.starts_with("million kw") {
-            Some(v * 1000.0)
-        } else if unit == "gw" {
+        } else if unit.starts_with("million kw") || unit == "gw" {
             Some(v * 1000.0)
         } else if unit == "mw" {
             Some(v)

@@ -745,7 +745,7 @@ async fn items(
         let prev = q
             .offset
             .saturating_sub(q.limit)
-            .min(matched.saturating_sub(1).max(0));
+            .min(matched.saturating_sub(1));
         links.push(link(
             url_with(
                 &base,
@@ -888,8 +888,7 @@ fn geojson_multipolygon_to_wkt(g: &str) -> String {
     let mut out = String::with_capacity(coords.len() + 16);
     out.push_str("MULTIPOLYGON");
     let mut depth = 0;
-    let mut chars = coords.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in coords.chars() {
         match c {
             '[' => {
                 depth += 1;
