@@ -635,9 +635,15 @@ fn malformed_geojson_positions_are_problems_not_panics() {
     let real =
         std::fs::read_to_string(data_dir().join("boundaries/counties_west.geojson")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&real).unwrap();
-    let mut f = v["features"][0].clone();
-    let good = f.clone();
-    f["geometry"]["coordinates"][0][0][1] = serde_json::json!([112.0]);
+    let good = v["features"][0].clone();
+    let ring = match good["geometry"]["type"].as_str().unwrap() {
+        "Polygon" => good["geometry"]["coordinates"][0].clone(),
+        _ => good["geometry"]["coordinates"][0][0].clone(),
+    };
+    let mut broken_ring = ring.as_array().unwrap().clone();
+    broken_ring[1] = serde_json::json!([112.0]);
+    let mut f = good.clone();
+    f["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [broken_ring]});
     let mut short = good.clone();
     short["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [[[112.0, 41.0], [112.1, 41.0], [112.0, 41.0]]]});
     let fc = serde_json::json!({"type": "FeatureCollection", "features": [f, short, good]});

@@ -280,3 +280,69 @@ fn sighup_reloads_and_no_token_means_no_admin_route() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Slow clients (slowloris) and repeated largest plots must not stop the server answering others.
+#[test]
+fn slow_clients_and_heavy_plots_do_not_block_others() {
+    let server = start(&common::data_dir(), &[]);
+    let port = server.1;
+    // 50 connections that send half a request head and then nothing.
+    let slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    // Two clients asking for the largest plot over and over (a new title each time defeats the cache).
+    let stop = Arc::new(AtomicBool::new(false));
+    let heavy: Vec<_> = (0..2)
+        .map(|t| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let path =
+                        format!("/plots/choropleth.png?width=4000&height=4000&title=t{t}-{i}");
+                    let (status, _) = request(port, "GET", &path, "").unwrap();
+                    assert_eq!(status, 200);
+                    i += 1;
+                }
+                i
+            })
+        })
+        .collect();
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let (status, body) =
+            request(port, "GET", "/collections/sites/items/xj-yiwu-acc", "").unwrap();
+        assert_eq!(status, 200, "{body}");
+        worst = worst.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let plots: u32 = heavy.into_iter().map(|h| h.join().unwrap()).sum();
+    println!("worst latency of a small request while slow clients and {plots} large plots ran: {worst:?}");
+    assert!(
+        worst < Duration::from_secs(3),
+        "a small request waited {worst:?}"
+    );
+    // The slow clients are cut off after the 5 s request-head timeout.
+    std::thread::sleep(Duration::from_secs(6));
+    for mut s in slow {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = Vec::new();
+        let r = s.read_to_end(&mut buf);
+        assert!(
+            r.is_ok(),
+            "a slow client is still connected 11 s later: {r:?}"
+        );
+        let text = String::from_utf8_lossy(&buf);
+        assert!(
+            buf.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "slow client got {text:?}"
+        );
+    }
+}
