@@ -24,6 +24,9 @@ pub use admin::AdminToken;
 pub use error::ApiError;
 pub use state::{AppState, Served};
 
+/// Longest time a request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Registers every route on an actix `App`; used by `serve` and by the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ogc::configure(cfg);
@@ -65,6 +68,24 @@ pub fn app(
             web::PathConfig::default()
                 .error_handler(|e, _| ApiError::bad_request(e.to_string()).into()),
         )
+        .wrap_fn(|req, srv| {
+            // A request that runs past the limit is answered 503 so the client is not left
+            // waiting; work already handed to the blocking pool finishes in the background.
+            let fut = actix_web::dev::Service::call(srv, req);
+            async move {
+                match actix_web::rt::time::timeout(REQUEST_TIMEOUT, fut).await {
+                    Ok(result) => result,
+                    Err(_) => Err(ApiError {
+                        status: actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                        detail: format!(
+                            "the request took longer than {} s; ask for a smaller page or plot",
+                            REQUEST_TIMEOUT.as_secs()
+                        ),
+                    }
+                    .into()),
+                }
+            }
+        })
         .wrap(middleware::Compress::default())
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
