@@ -453,35 +453,9 @@ fn plants_load_every_format_and_prefer_gem() {
     }
 }
 
-fn temp_data_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = data_dir();
-    std::fs::create_dir(dir.path().join("boundaries")).unwrap();
-    for f in [
-        "counties_west.geojson",
-        "prefectures_west.geojson",
-        "provinces_west.geojson",
-    ] {
-        std::fs::copy(
-            src.join("boundaries").join(f),
-            dir.path().join("boundaries").join(f),
-        )
-        .unwrap();
-    }
-    for f in [
-        "sites.csv",
-        "province_power.csv",
-        "renewable_bases.csv",
-        "chips.csv",
-    ] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn broken_rows_are_reported_with_file_line_column_and_value() {
-    let dir = temp_data_dir();
+    let dir = common::data_dir_copy();
     let path = dir.path().join("sites.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -549,7 +523,7 @@ fn broken_rows_are_reported_with_file_line_column_and_value() {
 
 #[test]
 fn missing_truncated_and_non_utf8_files_are_errors_not_panics() {
-    let dir = temp_data_dir();
+    let dir = common::data_dir_copy();
     // Missing file.
     std::fs::remove_file(dir.path().join("chips.csv")).unwrap();
     std::fs::remove_file(dir.path().join("renewable_bases.csv")).unwrap();

@@ -20,6 +20,10 @@ impl Drop for Server {
 }
 
 fn start(data: &Path, extra: &[&str]) -> Server {
+    start_with(data, &[&["--admin-token", "s3cret"], extra].concat())
+}
+
+fn start_with(data: &Path, extra: &[&str]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -32,10 +36,9 @@ fn start(data: &Path, extra: &[&str]) -> Server {
             &format!("127.0.0.1:{port}"),
             "--data",
             data.to_str().unwrap(),
-            "--admin-token",
-            "s3cret",
         ])
         .args(extra)
+        .env_remove("COMPUTE_ATLAS_ADMIN_TOKEN")
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -61,32 +64,6 @@ fn request(port: u16, method: &str, path: &str, headers: &str) -> std::io::Resul
         .map(|x| x.1.to_string())
         .unwrap_or_default();
     Ok((status, body))
-}
-
-fn data_dir_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = common::data_dir();
-    std::fs::create_dir(dir.path().join("boundaries")).unwrap();
-    for f in [
-        "counties_west.geojson",
-        "prefectures_west.geojson",
-        "provinces_west.geojson",
-    ] {
-        std::fs::copy(
-            src.join("boundaries").join(f),
-            dir.path().join("boundaries").join(f),
-        )
-        .unwrap();
-    }
-    for f in [
-        "sites.csv",
-        "province_power.csv",
-        "renewable_bases.csv",
-        "chips.csv",
-    ] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    dir
 }
 
 /// Version B of sites.csv: every English name marked, so a response mixing versions shows.
@@ -116,7 +93,7 @@ fn marked_sites(original: &str) -> String {
 
 #[test]
 fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
-    let dir = data_dir_copy();
+    let dir = common::data_dir_copy();
     let sites = dir.path().join("sites.csv");
     let original = std::fs::read_to_string(&sites).unwrap();
     let marked = marked_sites(&original);
@@ -200,7 +177,7 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
 
 #[test]
 fn a_failed_strict_reload_keeps_the_old_data_and_says_why() {
-    let dir = data_dir_copy();
+    let dir = common::data_dir_copy();
     let server = start(dir.path(), &["--strict"]);
     let port = server.1;
     let before = request(port, "GET", "/collections/sites/items/xj-yiwu-acc", "").unwrap();
@@ -228,30 +205,9 @@ fn a_failed_strict_reload_keeps_the_old_data_and_says_why() {
 
 #[test]
 fn sighup_reloads_and_no_token_means_no_admin_route() {
-    let dir = data_dir_copy();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data",
-            dir.path().to_str().unwrap(),
-        ])
-        .env_remove("COMPUTE_ATLAS_ADMIN_TOKEN")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child, port);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let dir = common::data_dir_copy();
+    let server = start_with(dir.path(), &[]);
+    let port = server.1;
     assert_eq!(
         request(port, "POST", "/admin/reload", "Authorization: Bearer x\r\n")
             .unwrap()

@@ -61,3 +61,30 @@ pub fn atlas_with_plants() -> Option<&'static Atlas> {
     })
     .as_ref()
 }
+
+/// A writable copy of the bundled data, for tests that change files.
+pub fn data_dir_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = data_dir();
+    std::fs::create_dir(dir.path().join("boundaries")).unwrap();
+    for f in [
+        "counties_west.geojson",
+        "prefectures_west.geojson",
+        "provinces_west.geojson",
+    ] {
+        std::fs::copy(
+            src.join("boundaries").join(f),
+            dir.path().join("boundaries").join(f),
+        )
+        .unwrap();
+    }
+    for f in [
+        "sites.csv",
+        "province_power.csv",
+        "renewable_bases.csv",
+        "chips.csv",
+    ] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
