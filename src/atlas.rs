@@ -354,32 +354,20 @@ impl Atlas {
         let (county_figures, prefecture_figures, province_figures, province_solar_mw) =
             std::thread::scope(|s| {
                 s.spawn(|| -> Result<_, figures::FiguresError> {
-                    let county = figures::unit_figures(
+                    let figures_of = |level, units: Vec<(Adcode, f64)>| {
+                        figures::unit_figures(level, &units, &site_facts, plant_arg)
+                    };
+                    let county = figures_of(
                         Level::County,
-                        &counties
-                            .iter()
-                            .map(|c| (c.adcode, c.area_km2))
-                            .collect::<Vec<_>>(),
-                        &site_facts,
-                        plant_arg,
+                        counties.iter().map(|c| (c.adcode, c.area_km2)).collect(),
                     )?;
-                    let prefecture = figures::unit_figures(
+                    let prefecture = figures_of(
                         Level::Prefecture,
-                        &prefectures
-                            .iter()
-                            .map(|c| (c.adcode, c.area_km2))
-                            .collect::<Vec<_>>(),
-                        &site_facts,
-                        plant_arg,
+                        prefectures.iter().map(|c| (c.adcode, c.area_km2)).collect(),
                     )?;
-                    let province = figures::unit_figures(
+                    let province = figures_of(
                         Level::Province,
-                        &provinces
-                            .iter()
-                            .map(|c| (c.adcode, c.area_km2))
-                            .collect::<Vec<_>>(),
-                        &site_facts,
-                        plant_arg,
+                        provinces.iter().map(|c| (c.adcode, c.area_km2)).collect(),
                     )?;
                     Ok((
                         county,
