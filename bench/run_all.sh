@@ -2,13 +2,15 @@
 # Run all peer benchmarks and the compute-atlas side by side, then compare.
 #
 #   bench/run_all.sh [-n POINTS] [-d HTTP_SECONDS] [--counties FILE] [--sites FILE]
-#                    [--skip-join] [--skip-postgis] [--skip-http] [--skip-tipg] [--skip-plot]
+#                    [--skip-join] [--skip-postgis] [--skip-http] [--skip-tipg] [--skip-plot] [--skip-tiles]
 #
 # Defaults: 1,000,000 points, 10 s per HTTP endpoint, geodata/boundaries/counties_west.geojson and
 # geodata/sites.csv (falling back to /work/shared/data/... when the project copies are missing).
 # Env: ATLAS_BIN (default target/release/compute-atlas; skipped with a note when absent -- build it
 # yourself with `cargo build --release`, this script never runs cargo), PORT_PYGEOAPI (5001),
-# PORT_TIPG (5002), PORT_ATLAS (5003), OUT (bench/out).
+# PORT_TIPG (5002), PORT_ATLAS (5003), PORT_ATLAS_TILES (a free port), TILES_MAX_ZOOM (8), OUT (bench/out).
+# Vector tiles (step 5): cold pyramid z0..TILES_MAX_ZOOM (postgis_tiles.py vs bench-tiles), then
+# tiles_http.sh (cold pass + wrk over the z3-6 tiles) on a fresh compute-atlas and a fresh tipg.
 # All traffic goes to 127.0.0.1.  Results: $OUT/results.jsonl, report: $OUT/report.txt.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +21,7 @@ N=1000000
 DUR=10
 COUNTIES="$ROOT/geodata/boundaries/counties_west.geojson"
 SITES="$ROOT/geodata/sites.csv"
-SKIP_JOIN=0 SKIP_POSTGIS=0 SKIP_HTTP=0 SKIP_TIPG=0 SKIP_PLOT=0
+SKIP_JOIN=0 SKIP_POSTGIS=0 SKIP_HTTP=0 SKIP_TIPG=0 SKIP_PLOT=0 SKIP_TILES=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n|--points) N="$2"; shift ;;
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
     --skip-http) SKIP_HTTP=1 ;;
     --skip-tipg) SKIP_TIPG=1 ;;
     --skip-plot) SKIP_PLOT=1 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    --skip-tiles) SKIP_TILES=1 ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -137,7 +140,58 @@ if [ "$SKIP_PLOT" = 0 ]; then
   fi
 fi
 
-# ----------------------------------------------------------------------------- 5. compare
+# ----------------------------------------------------------------------------- 5. vector tiles
+if [ "$SKIP_TILES" = 0 ]; then
+  TZ_MAX="${TILES_MAX_ZOOM:-8}"
+  TPROPS="adcode,name_en,province"
+  if [ "$SKIP_POSTGIS" = 0 ]; then
+    echo "== tiles: PostGIS ST_AsMVT pyramid z0-$TZ_MAX ==" >&2
+    "$PY" "$HERE/postgis_tiles.py" --counties "$COUNTIES" --max-zoom "$TZ_MAX" --properties "$TPROPS" \
+      --sizes-out "$OUT/tiles_sizes_postgis.csv" | tee -a "$RES"
+  fi
+  # compute-atlas side (run from the project root: it reads geodata/):
+  #   target/release/compute-atlas bench-tiles --layer counties --max-zoom 8 --properties adcode,name_en,province --sizes-out FILE
+  #   (median of 3 runs of its self-reported time)
+  if [ "$HAVE_ATLAS" = 1 ]; then
+    echo "== tiles: compute-atlas bench-tiles z0-$TZ_MAX ==" >&2
+    (cd "$ROOT" && "$PY" "$HERE/tilegrid.py" runs --runs 3 --sizes-path "$OUT/tiles_sizes_compute_atlas.csv" -- \
+      "$ATLAS_BIN" bench-tiles --layer counties --max-zoom "$TZ_MAX" --properties "$TPROPS" \
+      --sizes-out "$OUT/tiles_sizes_compute_atlas.csv") | tee -a "$RES"
+  else
+    echo "(compute-atlas bench-tiles skipped: $ATLAS_BIN not built)" >&2
+  fi
+  if [ "$SKIP_HTTP" = 0 ]; then
+    export PYTHON="$PY" OUT COUNTIES
+    # compute-atlas side:
+    #   target/release/compute-atlas serve --bind 127.0.0.1:PORT   (fresh, so the first pass is cold)
+    if [ "$HAVE_ATLAS" = 1 ]; then
+      echo "== tiles over HTTP: compute-atlas ==" >&2
+      PORT_ATLAS_TILES="${PORT_ATLAS_TILES:-$("$PY" "$HERE/tilegrid.py" free-port)}"
+      (cd "$ROOT" && exec "$ATLAS_BIN" serve --bind "127.0.0.1:$PORT_ATLAS_TILES") > "$OUT/atlas_tiles_serve.log" 2>&1 &
+      ATLAS_PID=$!
+      if wait_http "http://127.0.0.1:$PORT_ATLAS_TILES/"; then
+        "$HERE/tiles_http.sh" "http://127.0.0.1:$PORT_ATLAS_TILES" compute-atlas "$DUR" | tee -a "$RES"
+      else
+        echo "compute-atlas serve did not answer; see $OUT/atlas_tiles_serve.log" >&2
+      fi
+      kill "$ATLAS_PID" 2>/dev/null; wait "$ATLAS_PID" 2>/dev/null; ATLAS_PID=""
+    fi
+    if [ "$SKIP_TIPG" = 0 ]; then
+      # tipg: counties with the `province` column added (tilegrid.py), tile buffer 64 like the
+      # others (tipg's default is 256), MVT layer named after the table.
+      echo "== tiles over HTTP: tipg (uvicorn, 2 workers, PostGIS) ==" >&2
+      mkdir -p "$OUT/tiles"
+      "$PY" "$HERE/tilegrid.py" counties-geojson --counties "$COUNTIES" --out "$OUT/tiles/counties_province.geojson"
+      if TIPG_TILE_BUFFER=64 TIPG_SET_MVT_LAYERNAME=true "$PY" "$HERE/tipg_serve.py" start --port "$PORT_TIPG" \
+           --counties "$OUT/tiles/counties_province.geojson" --sites "$SITES" | tee -a "$RES"; then
+        COLL_PREFIX=public. TILE_ORDER=zxy "$HERE/tiles_http.sh" "http://127.0.0.1:$PORT_TIPG" tipg "$DUR" | tee -a "$RES"
+      fi
+      "$PY" "$HERE/tipg_serve.py" stop
+    fi
+  fi
+fi
+
+# ----------------------------------------------------------------------------- 6. compare
 echo "== comparison ==" >&2
 "$PY" "$HERE/compare.py" "$RES" | tee "$OUT/report.txt"
 rc=${PIPESTATUS[0]}

@@ -192,17 +192,17 @@ impl Atlas {
         lap("tables", &mut timings);
 
         let county_index = RegionIndex::new(
-            &counties.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
+            &counties.iter().map(|c| &*c.geometry).collect::<Vec<_>>(),
             &ranks(&counties, |c| c.adcode),
         );
         // Prefecture and province lookups are rarer: a coarser grid (about 10 km) saves memory.
         let prefecture_index = RegionIndex::with_cell(
-            &prefectures.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
+            &prefectures.iter().map(|c| &*c.geometry).collect::<Vec<_>>(),
             &ranks(&prefectures, |c| c.adcode),
             0.1,
         );
         let province_index = RegionIndex::with_cell(
-            &provinces.iter().map(|c| &c.geometry).collect::<Vec<_>>(),
+            &provinces.iter().map(|c| &*c.geometry).collect::<Vec<_>>(),
             &ranks(&provinces, |c| c.adcode),
             0.1,
         );

@@ -137,6 +137,23 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         repeat: u32,
     },
+    /// Make every vector tile of a layer over its extent, zoom 0 to --max-zoom, on one core and
+    /// without the server's cache; prints the time and tile count (benchmarks).
+    BenchTiles {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Collection id (counties, provinces, sites, power-plants, ...).
+        #[arg(long, default_value = "counties")]
+        layer: String,
+        #[arg(long, default_value_t = 8)]
+        max_zoom: u8,
+        /// Comma-separated properties to put in the tiles (default: all).
+        #[arg(long)]
+        properties: Option<String>,
+        /// Write `z,x,y,bytes` per non-empty tile here.
+        #[arg(long)]
+        sizes_out: Option<PathBuf>,
+    },
 }
 
 pub fn init_tracing() {
@@ -211,6 +228,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             counts_out,
             repeat,
         }) => bench_join(&data, &points, counts_out, repeat),
+        Some(Command::BenchTiles {
+            data,
+            layer,
+            max_zoom,
+            properties,
+            sizes_out,
+        }) => bench_tiles(&data, &layer, max_zoom, properties, sizes_out),
     }
 }
 
@@ -422,6 +446,59 @@ fn bench_join(
             out.push_str(&format!("{},{}\n", c.adcode, n));
         }
         std::fs::write(&path, out).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_tiles(
+    data: &DataArgs,
+    id: &str,
+    max_zoom: u8,
+    properties: Option<String>,
+    sizes_out: Option<PathBuf>,
+) -> Result<ExitCode> {
+    use compute_atlas::tiles::{encode_tile, TileId, BUFFER, MAX_ZOOM};
+    if max_zoom > MAX_ZOOM {
+        return Err(format!("--max-zoom {max_zoom}: at most {MAX_ZOOM}").into());
+    }
+    let atlas = Atlas::build(&data.config())?;
+    let layers = compute_atlas::layers::build_layers(&atlas);
+    let layer = layers
+        .iter()
+        .find(|l| l.id == id)
+        .ok_or_else(|| format!("no layer `{id}`"))?;
+    let [w, s, e, n] = layer
+        .extent
+        .ok_or_else(|| format!("layer `{id}` has no geometry"))?;
+    let props: Option<Vec<String>> =
+        properties.map(|p| p.split(',').map(|s| s.trim().to_string()).collect());
+    let (mut tiles, mut nonempty, mut bytes) = (0u64, 0u64, 0u64);
+    let mut sizes = String::from("z,x,y,bytes\n");
+    let t = Instant::now();
+    for z in 0..=max_zoom {
+        let (a, b) = (TileId::containing(z, w, n), TileId::containing(z, e, s));
+        for x in a.x..=b.x {
+            for y in a.y..=b.y {
+                let tile = TileId { z, x, y };
+                let ids = layer.features_in(tile.bounds(BUFFER));
+                let mvt = encode_tile(layer, &ids, tile, props.as_deref())?;
+                tiles += 1;
+                if !mvt.is_empty() {
+                    nonempty += 1;
+                    bytes += mvt.len() as u64;
+                    sizes.push_str(&format!("{z},{x},{y},{}\n", mvt.len()));
+                }
+            }
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{{\"kind\":\"tiles\",\"impl\":\"compute-atlas\",\"layer\":\"{id}\",\"max_zoom\":{max_zoom},\"tiles\":{tiles},\"nonempty\":{nonempty},\"bytes\":{bytes},\"seconds\":{secs:.6},\"tiles_per_s\":{:.1}}}",
+        tiles as f64 / secs
+    );
+    if let Some(path) = sizes_out {
+        std::fs::write(&path, sizes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,10 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use geo_types::MultiPolygon;
+use geo::Intersects;
+use geo_types::{MultiPolygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 use serde_json::{json, Map, Value};
 
 use crate::atlas::Atlas;
@@ -71,7 +74,7 @@ impl GeometryKind {
 #[derive(Debug, Clone)]
 pub enum FeatureGeometry {
     Point(f64, f64),
-    MultiPolygon(MultiPolygon<f64>),
+    MultiPolygon(std::sync::Arc<MultiPolygon<f64>>),
     None,
 }
 
@@ -103,6 +106,8 @@ pub struct Layer {
     pub temporal_property: Option<&'static str>,
     pub extent: Option<[f64; 4]>,
     pub temporal_extent: Option<(NaiveDate, NaiveDate)>,
+    /// The features' bounding boxes, for box and tile queries.
+    bbox_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
 
 impl Layer {
@@ -112,6 +117,33 @@ impl Layer {
 
     pub fn feature_index(&self, id: &str) -> Option<usize> {
         self.features.iter().position(|f| f.id == id)
+    }
+
+    /// Indexes of the features whose geometry intersects `rect` (CRS84), ascending. Features
+    /// without geometry are never in a box.
+    pub fn features_in(&self, rect: Rect<f64>) -> Vec<usize> {
+        let env = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut out: Vec<usize> = self
+            .bbox_index
+            .locate_in_envelope_intersecting(&env)
+            .map(|g| g.data)
+            .filter(|&i| {
+                let f = &self.features[i];
+                match (&f.geometry, f.bbox) {
+                    // A polygon whose box lies inside needs no exact test.
+                    (FeatureGeometry::MultiPolygon(mp), Some([x0, y0, x1, y1])) => {
+                        (x0 >= rect.min().x
+                            && y0 >= rect.min().y
+                            && x1 <= rect.max().x
+                            && y1 <= rect.max().y)
+                            || mp.intersects(&rect)
+                    }
+                    _ => true,
+                }
+            })
+            .collect();
+        out.sort_unstable();
+        out
     }
 }
 
@@ -264,6 +296,20 @@ fn finish(mut layer: Layer) -> Layer {
             a[3].max(b[3]),
         ]
     });
+    layer.bbox_index = RTree::bulk_load(
+        layer
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let b = f.bbox?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]),
+                    i,
+                ))
+            })
+            .collect(),
+    );
     layer.temporal_extent = layer
         .features
         .iter()
@@ -578,6 +624,7 @@ fn sites(atlas: &Atlas) -> Layer {
         temporal_property: Some("reported_date"),
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }
 
@@ -665,6 +712,7 @@ fn counties(atlas: &Atlas) -> Layer {
         temporal_property: None,
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }
 
@@ -723,6 +771,7 @@ fn prefectures(atlas: &Atlas) -> Layer {
         temporal_property: None,
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }
 
@@ -786,6 +835,7 @@ fn provinces(atlas: &Atlas) -> Layer {
         temporal_property: None,
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }
 
@@ -830,10 +880,15 @@ fn plants(atlas: &Atlas) -> Layer {
             "Location accuracy as given by the source",
         ),
         q("source", String, "Dataset the record comes from"),
-        p(
+        q(
             "counted",
             Boolean,
             "Counted in the figures (operating, and from the preferred source for its fuel)",
+        ),
+        q(
+            "in_area",
+            Boolean,
+            "Inside one of the covered western counties (county_adcode is set); plants outside still count in the capacity near a site",
         ),
         p("url", String, "Source page"),
     ];
@@ -865,6 +920,7 @@ fn plants(atlas: &Atlas) -> Layer {
             m.insert("location_accuracy".into(), opt_str(&pl.location_accuracy));
             m.insert("source".into(), json!(pl.source.as_str()));
             m.insert("counted".into(), json!(atlas.plant_counted[i]));
+            m.insert("in_area".into(), json!(atlas.plant_counties[i].is_some()));
             m.insert("url".into(), opt_str(&pl.url));
             let period = pl.start_year.and_then(|y| {
                 Some((
@@ -894,6 +950,7 @@ fn plants(atlas: &Atlas) -> Layer {
         temporal_property: Some("start_year"),
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }
 
@@ -974,5 +1031,6 @@ fn renewable_bases(atlas: &Atlas) -> Layer {
         temporal_property: None,
         extent: None,
         temporal_extent: None,
+        bbox_index: RTree::new(),
     }
 }

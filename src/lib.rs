@@ -15,5 +15,6 @@ pub mod load;
 pub mod model;
 pub mod plot;
 pub mod server;
+pub mod tiles;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};

@@ -55,7 +55,8 @@ fn web_map_in_headless_chromium() {
         .port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
-    for f in common::plant_files().unwrap_or_default() {
+    let plants = common::plant_files().unwrap_or_default();
+    for f in &plants {
         cmd.arg("--plants").arg(f);
     }
     let _server = Server(cmd.stderr(Stdio::null()).spawn().unwrap());
@@ -75,6 +76,10 @@ fn web_map_in_headless_chromium() {
         .arg(format!("http://127.0.0.1:{port}/"))
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
+        .env(
+            "E2E_EXPECT_PLANTS",
+            if plants.is_empty() { "0" } else { "1" },
+        )
         .current_dir(&browser_dir)
         .output()
         .unwrap();

@@ -13,7 +13,7 @@ export default defineConfig({
     target: 'es2020',
   },
   server: {
-    // `npm run dev` proxies the API to a running atlas server (or the mock).
+    // `npm run dev` proxies the API to a running atlas server (ATLAS_API, default port 8787).
     proxy: Object.fromEntries(
       ['/collections', '/analytics', '/plots', '/config.json'].map((p) => [
         p,

@@ -1,5 +1,4 @@
-use geo_types::Rect;
-use rstar::{primitives::GeomWithData, RTree, AABB};
+use rstar::{primitives::GeomWithData, RTree};
 
 use super::geodesic_km;
 
@@ -9,7 +8,6 @@ const R_KM: f64 = 6371.0088;
 /// The sphere and the ellipsoid disagree by less than 0.6 %; widen candidate searches by this.
 const SPHERE_SLACK: f64 = 1.01;
 
-type Flat = GeomWithData<[f64; 2], usize>;
 type Unit = GeomWithData<[f64; 3], usize>;
 
 /// A point found near a query point, with its geodesic distance.
@@ -20,16 +18,16 @@ pub struct Nearby {
     pub distance_km: f64,
 }
 
-/// R-trees over points (longitude, latitude).
+/// An R-tree over points (longitude, latitude) for distance queries; box queries go through
+/// [`crate::layers::Layer::features_in`].
 ///
-/// Box queries use a lon/lat tree. Distance queries use a tree of unit vectors on the sphere,
+/// The tree holds unit vectors on the sphere,
 /// where straight-line (chord) order is great-circle order, so nearest-neighbour search is exact
 /// on the sphere everywhere (no degree-distance distortion at high latitude); results are then
 /// ranked by geodesic distance on the WGS84 ellipsoid. Many points may share one coordinate.
 #[derive(Debug)]
 pub struct PointIndex {
     coords: Vec<(f64, f64)>,
-    flat: RTree<Flat>,
     unit: RTree<Unit>,
 }
 
@@ -45,13 +43,6 @@ fn chord_for_km(km: f64) -> f64 {
 
 impl PointIndex {
     pub fn new(coords: Vec<(f64, f64)>) -> PointIndex {
-        let flat = RTree::bulk_load(
-            coords
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y))| Flat::new([x, y], i))
-                .collect(),
-        );
         let unit = RTree::bulk_load(
             coords
                 .iter()
@@ -59,7 +50,7 @@ impl PointIndex {
                 .map(|(i, &(x, y))| Unit::new(to_unit(x, y), i))
                 .collect(),
         );
-        PointIndex { coords, flat, unit }
+        PointIndex { coords, unit }
     }
 
     pub fn len(&self) -> usize {
@@ -68,14 +59,6 @@ impl PointIndex {
 
     pub fn is_empty(&self) -> bool {
         self.coords.is_empty()
-    }
-
-    /// Points inside the box (edges included), in index order.
-    pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<usize> {
-        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut out: Vec<usize> = self.flat.locate_in_envelope(&env).map(|g| g.data).collect();
-        out.sort_unstable();
-        out
     }
 
     /// Points within `radius_km` (geodesic), nearest first; ties by index.

@@ -1,6 +1,5 @@
-use geo::Intersects;
-use geo_types::{MultiPolygon, Rect};
-use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
+use geo_types::MultiPolygon;
+use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
 
 use super::PreparedPolygon;
 
@@ -244,25 +243,5 @@ impl RegionIndex {
             .collect();
         hits.sort_by_key(|&i| (order.get(i).copied().unwrap_or(u32::MAX), i));
         hits.first().copied()
-    }
-
-    /// Regions whose geometry intersects the box, in index order.
-    pub fn in_bbox(&self, bbox: Rect<f64>, geometries: &[&MultiPolygon<f64>]) -> Vec<usize> {
-        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut out: Vec<usize> = self
-            .tree
-            .locate_in_envelope_intersecting(&env)
-            .map(|g| g.data)
-            .filter(|&i| {
-                let b = self.polys[i].bbox();
-                let inside = b.min().x >= bbox.min().x
-                    && b.max().x <= bbox.max().x
-                    && b.min().y >= bbox.min().y
-                    && b.max().y <= bbox.max().y;
-                inside || geometries.get(i).is_some_and(|g| g.intersects(&bbox))
-            })
-            .collect();
-        out.sort_unstable();
-        out
     }
 }

@@ -190,7 +190,7 @@ pub fn load_counties(path: &Path, problems: &mut Problems) -> Result<Vec<County>
             xpcc: f.flag("xpcc"),
             pref_is_self: f.flag("pref_is_self"),
             area_km2: f.area_km2(),
-            geometry: f.geometry.clone(),
+            geometry: f.geometry.clone().into(),
         };
         keep(county, e, problems, &mut out);
     }
@@ -213,7 +213,7 @@ pub fn load_prefectures(
             province_zh: f.text("province_zh", &mut e),
             province_en: f.text("province_en", &mut e),
             area_km2: f.area_km2(),
-            geometry: f.geometry.clone(),
+            geometry: f.geometry.clone().into(),
         };
         keep(p, e, problems, &mut out);
     }
@@ -245,7 +245,7 @@ pub fn load_provinces(path: &Path, problems: &mut Problems) -> Result<Vec<Provin
             name_en: f.text("province_en", &mut e),
             short_en,
             area_km2: f.area_km2(),
-            geometry: f.geometry.clone(),
+            geometry: f.geometry.clone().into(),
         };
         keep(p, e, problems, &mut out);
     }

@@ -22,7 +22,7 @@ pub struct County {
     /// The unit is its own prefecture (XPCC cities, Jiayuguan, ...).
     pub pref_is_self: bool,
     /// WGS84 longitude/latitude, rings wound counter-clockwise (exterior) per RFC 7946.
-    pub geometry: MultiPolygon<f64>,
+    pub geometry: std::sync::Arc<MultiPolygon<f64>>,
     /// Geodesic area on the WGS84 ellipsoid, km².
     pub area_km2: f64,
 }
@@ -36,7 +36,7 @@ pub struct Prefecture {
     pub province_adcode: Adcode,
     pub province_zh: String,
     pub province_en: String,
-    pub geometry: MultiPolygon<f64>,
+    pub geometry: std::sync::Arc<MultiPolygon<f64>>,
     pub area_km2: f64,
 }
 
@@ -48,7 +48,7 @@ pub struct Province {
     pub name_en: String,
     /// The short English name used by the curated tables ("Xinjiang", "Inner Mongolia", "Tibet").
     pub short_en: String,
-    pub geometry: MultiPolygon<f64>,
+    pub geometry: std::sync::Arc<MultiPolygon<f64>>,
     pub area_km2: f64,
 }
 

@@ -12,6 +12,7 @@ mod openapi;
 mod plots;
 pub mod query;
 mod state;
+mod tiles;
 pub mod webmap;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ogc::configure(cfg);
     analytics::configure(cfg);
     plots::configure(cfg);
+    tiles::configure(cfg);
     webmap::configure(cfg);
 }
 

@@ -162,7 +162,7 @@ pub(crate) fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a s
         .map(|(_, v)| v.as_str())
 }
 
-fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
+pub(crate) fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": ty, "title": title})
 }
 
@@ -184,6 +184,7 @@ async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             link(format!("{base}/map"), "service-doc", "text/html", "The web map"),
             link(format!("{base}/conformance"), "conformance", JSON, "Conformance classes implemented"),
             link(format!("{base}/collections"), "data", JSON, "The collections"),
+            link(format!("{base}/tileMatrixSets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON, "Tile matrix sets of the vector tiles"),
         ],
         "attribution": attribution(&served),
     });
@@ -212,7 +213,7 @@ async fn conformance(
         &req,
         &served,
         JSON,
-        json!({"conformsTo": CONFORMANCE}).to_string(),
+        json!({"conformsTo": CONFORMANCE.iter().chain(super::tiles::CONFORMANCE.iter()).collect::<Vec<_>>()}).to_string(),
     ))
 }
 
@@ -255,6 +256,9 @@ fn collection_json(layer: &Layer, base: &str) -> Value {
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryable properties"),
         ],
     });
+    if let Some(links) = v["links"].as_array_mut() {
+        links.extend(super::tiles::collection_links(layer, base));
+    }
     if !extent.is_empty() {
         v["extent"] = Value::Object(extent);
     }
@@ -278,7 +282,7 @@ async fn collections(
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
 
-fn find_layer<'a>(served: &'a Served, id: &str) -> Result<&'a Layer, ApiError> {
+pub(crate) fn find_layer<'a>(served: &'a Served, id: &str) -> Result<&'a Layer, ApiError> {
     served.layer(id).ok_or_else(|| {
         let ids: Vec<&str> = served.layers.iter().map(|l| l.id).collect();
         let hint = if id == "power-plants" {
@@ -366,11 +370,31 @@ struct ItemsQuery {
     offset: u64,
     bbox: Option<geo_types::Rect<f64>>,
     crs: Crs,
-    datetime: Option<Interval>,
-    properties: Option<Vec<String>>,
+    sel: Selection,
     sortby: Vec<SortKey>,
     precision: u8,
-    filters: Vec<(String, String)>,
+}
+
+/// What a request keeps of a layer besides its box: a date interval, property values, and
+/// which properties it returns. Shared by items and tiles.
+pub(crate) struct Selection {
+    pub datetime: Option<Interval>,
+    pub properties: Option<Vec<String>>,
+    pub filters: Vec<(String, String)>,
+}
+
+impl Selection {
+    /// Whether a feature passes the date and property filters.
+    pub fn keeps(&self, f: &LayerFeature) -> bool {
+        let time_ok = self
+            .datetime
+            .is_none_or(|iv| f.period.is_some_and(|(a, b)| iv.overlaps(a, b)));
+        time_ok
+            && self
+                .filters
+                .iter()
+                .all(|(k, v)| matches_filter(f.properties.get(k), v))
+    }
 }
 
 const ITEMS_PARAMS: [&str; 10] = [
@@ -442,6 +466,44 @@ fn parse_items_query(
             Some(query::parse_bbox(v, c)?.to_crs84(c)?)
         }
     };
+    let sel = parse_selection(layer, p)?;
+    let sortby = match get(p, "sortby") {
+        None => Vec::new(),
+        Some(v) => {
+            let keys = query::parse_sortby(v)?;
+            for k in &keys {
+                if layer.property(&k.property).is_none() {
+                    return Err(ApiError::bad_request(format!(
+                        "sortby: `{}` is not a property of `{}`",
+                        k.property, layer.id
+                    )));
+                }
+            }
+            keys
+        }
+    };
+    let precision = match get(p, "precision") {
+        None => DEFAULT_PRECISION,
+        Some(v) => query::parse_uint("precision", v, 0, 9)? as u8,
+    };
+    Ok(ItemsQuery {
+        format,
+        limit,
+        clamped_from,
+        offset,
+        bbox,
+        crs,
+        sel,
+        sortby,
+        precision,
+    })
+}
+
+/// Parses `datetime`, `properties` and the queryable property filters of a request.
+pub(crate) fn parse_selection(
+    layer: &Layer,
+    p: &[(String, String)],
+) -> Result<Selection, ApiError> {
     let datetime = match get(p, "datetime") {
         None => None,
         Some(v) => {
@@ -473,25 +535,6 @@ fn parse_items_query(
             Some(names)
         }
     };
-    let sortby = match get(p, "sortby") {
-        None => Vec::new(),
-        Some(v) => {
-            let keys = query::parse_sortby(v)?;
-            for k in &keys {
-                if layer.property(&k.property).is_none() {
-                    return Err(ApiError::bad_request(format!(
-                        "sortby: `{}` is not a property of `{}`",
-                        k.property, layer.id
-                    )));
-                }
-            }
-            keys
-        }
-    };
-    let precision = match get(p, "precision") {
-        None => DEFAULT_PRECISION,
-        Some(v) => query::parse_uint("precision", v, 0, 9)? as u8,
-    };
     let mut filters = Vec::new();
     for (k, v) in p {
         if let Some(d) = layer.property(k).filter(|d| d.queryable) {
@@ -513,17 +556,9 @@ fn parse_items_query(
             filters.push((k.clone(), v.clone()));
         }
     }
-    Ok(ItemsQuery {
-        format,
-        limit,
-        clamped_from,
-        offset,
-        bbox,
-        crs,
+    Ok(Selection {
         datetime,
         properties,
-        sortby,
-        precision,
         filters,
     })
 }
@@ -558,49 +593,12 @@ fn is_null(v: Option<&Value>) -> bool {
 }
 
 /// Indexes of the layer's features that satisfy the query, in output order.
-fn select(served: &Served, layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
-    let atlas = &served.atlas;
-    let mut idx: Vec<usize> = match (q.bbox, layer.id) {
-        (None, _) => (0..layer.features.len()).collect(),
-        (Some(b), "sites") => atlas.site_index.in_bbox(b),
-        (Some(b), "power-plants") => atlas.plant_index.in_bbox(b),
-        (Some(b), "counties") => atlas.county_index.in_bbox(
-            b,
-            &atlas
-                .counties
-                .iter()
-                .map(|c| &c.geometry)
-                .collect::<Vec<_>>(),
-        ),
-        (Some(b), "prefectures") => atlas.prefecture_index.in_bbox(
-            b,
-            &atlas
-                .prefectures
-                .iter()
-                .map(|c| &c.geometry)
-                .collect::<Vec<_>>(),
-        ),
-        (Some(b), "provinces") => atlas.province_index.in_bbox(
-            b,
-            &atlas
-                .provinces
-                .iter()
-                .map(|c| &c.geometry)
-                .collect::<Vec<_>>(),
-        ),
-        // Features without geometry never intersect a box.
-        (Some(_), _) => Vec::new(),
+fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+    let mut idx: Vec<usize> = match q.bbox {
+        None => (0..layer.features.len()).collect(),
+        Some(b) => layer.features_in(b),
     };
-    idx.retain(|&i| {
-        let f = &layer.features[i];
-        let time_ok = q
-            .datetime
-            .is_none_or(|iv| f.period.is_some_and(|(a, b)| iv.overlaps(a, b)));
-        time_ok
-            && q.filters
-                .iter()
-                .all(|(k, v)| matches_filter(f.properties.get(k), v))
-    });
+    idx.retain(|&i| q.sel.keeps(&layer.features[i]));
     if !q.sortby.is_empty() {
         idx.sort_by(|&a, &b| {
             for k in &q.sortby {
@@ -642,10 +640,10 @@ fn selected_props(f: &LayerFeature, names: &Option<Vec<String>>) -> Map<String, 
 }
 
 fn feature_text(f: &LayerFeature, q: &ItemsQuery) -> Result<String, ApiError> {
-    if q.crs == Crs::Crs84 && q.precision == DEFAULT_PRECISION && q.properties.is_none() {
+    if q.crs == Crs::Crs84 && q.precision == DEFAULT_PRECISION && q.sel.properties.is_none() {
         return Ok(f.json.clone());
     }
-    let props = selected_props(f, &q.properties);
+    let props = selected_props(f, &q.sel.properties);
     let crs = q.crs;
     let precision = if crs.is_geographic() {
         q.precision
@@ -689,7 +687,7 @@ async fn items(
     let served = state.snapshot();
     let layer = find_layer(&served, &path)?;
     let q = parse_items_query(&req, layer, &p)?;
-    let idx = select(&served, layer, &q);
+    let idx = select(layer, &q);
     let matched = idx.len() as u64;
     let start = q.offset.min(matched) as usize;
     let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;
@@ -810,7 +808,7 @@ async fn items(
 }
 
 fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<String, ApiError> {
-    let names: Vec<String> = match &q.properties {
+    let names: Vec<String> = match &q.sel.properties {
         Some(n) => n.clone(),
         None => layer
             .properties

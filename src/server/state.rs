@@ -15,6 +15,8 @@ pub struct Served {
     pub built_at: chrono::DateTime<chrono::Utc>,
     /// Rendered plots of this snapshot by request key; dropped with the snapshot on reload.
     pub plots: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<u8>>>>,
+    /// Vector tiles made from this snapshot.
+    pub tiles: std::sync::Mutex<super::tiles::TileCache>,
 }
 
 impl Served {
@@ -40,6 +42,7 @@ impl Served {
             version,
             built_at: chrono::Utc::now(),
             plots: Default::default(),
+            tiles: Default::default(),
         }
     }
 

@@ -14,12 +14,18 @@ import { readUrl, writeUrl, dateInRange, metricLabel, defaultState, DEFAULT_METR
 const WEST_BOUNDS = [[73.4, 20.8], [126.1, 53.4]];
 const ITEMS = (id, extra = '') => `/collections/${id}/items?f=json&limit=10000${extra}`;
 const CSV = (id) => `/collections/${id}/items?f=csv&limit=10000`;
+const abs = (u) => new URL(u, window.location.href).href;
+// Counties and plants come as vector tiles (OGC API - Tiles, MVT): the map loads only the
+// tiles in view, simplified for their zoom, instead of every polygon and point up front.
+const TILES = (id, query) => `${abs(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${query}`;
+// County tiles carry identity only; the figures come from /analytics/counties and are
+// joined on the map by feature state, so changing the metric loads nothing.
+const COUNTY_TILE_PROPS = 'properties=adcode,name_en,province';
 // Plants drawn on the map: operating records inside the covered counties that the
 // county figures count (the preferred source per fuel, so a plant is not drawn twice).
 // The rest (retired, cancelled, planned, outside the west) stay in the downloads.
-const PLANT_PROPS = 'name,unit,fuel,capacity_mw,status,start_year,owner,province,county_adcode,source,counted,url';
-const PLANTS_URL = `/collections/power-plants/items?f=json&limit=10000&status=operating&precision=3&properties=${PLANT_PROPS}`;
-const abs = (u) => new URL(u, window.location.href).href;
+const PLANT_FILTER = 'status=operating&counted=true&in_area=true';
+const PLANT_TILE_PROPS = `${PLANT_FILTER}&properties=id,name,unit,fuel,capacity_mw`;
 
 const COLORS = {
   background: '#0b1118',
@@ -140,23 +146,6 @@ async function getJson(url, { optional = false } = {}) {
 // used by sites, county rows and the URL.
 const provinceShortOfRow = (row) => row.province || row.province_en || '';
 const rowInProvince = (row) => !state.province || provinceShortOfRow(row) === state.province;
-// All pages of an items request (the server caps a page at 10,000 features).
-// `next` links are followed as same-origin paths, so the page never leaves its origin.
-async function getAllFeatures(url, opts) {
-  const features = [];
-  let next = url;
-  for (let i = 0; next && i < 100; i++) {
-    const page = await getJson(next, opts);
-    if (!page || !Array.isArray(page.features)) return i ? { features } : null;
-    features.push(...page.features);
-    const link = (page.links || []).find((l) => l.rel === 'next');
-    if (!link || !page.features.length) break;
-    const u = new URL(link.href, window.location.href);
-    next = u.pathname + u.search;
-  }
-  return { features };
-}
-
 // Attribution strings, split into their parts (";" outside brackets) so that parts
 // shared by several collections are listed once. Returns [{ part, titles }].
 function attributionParts(collections) {
@@ -260,11 +249,11 @@ function computeBreaks(metric) {
 }
 
 function fillColorExpr(metric, scale) {
-  const v = ['get', metric];
+  const v = ['feature-state', metric];
   const step = scale.breaks.length ? ['step', v, scale.colors[0], ...scale.breaks.flatMap((b, i) => [b, scale.colors[i + 1]])] : scale.colors[0] || COLORS.zero;
   // A site figure is null where no site reports it; with no site at all that is "no recorded site", not missing data.
   const missing = SITE_FIGURES.has(metric)
-    ? ['case', ['==', ['coalesce', ['get', 'sites'], -1], 0], COLORS.zero, COLORS.nodata]
+    ? ['case', ['==', ['coalesce', ['feature-state', 'sites'], -1], 0], COLORS.zero, COLORS.nodata]
     : COLORS.nodata;
   return ['case', ['!=', ['typeof', v], 'number'], missing, ['<=', v, 0], COLORS.zero, step];
 }
@@ -357,18 +346,20 @@ function rebuildSites() {
 // rest of the data is still being fetched.
 function addCountyLayers() {
   map.addSource('counties', {
-    type: 'geojson',
-    data: abs(ITEMS('counties', '&precision=2')),
-    promoteId: 'adcode',
-    tolerance: 0.5,
-    maxzoom: 10,
+    type: 'vector',
+    tiles: [TILES('counties', COUNTY_TILE_PROPS)],
+    minzoom: 0,
+    // Beyond this the map enlarges zoom-12 tiles: the boundaries hold no finer detail.
+    maxzoom: 12,
+    promoteId: { counties: 'adcode' },
+    attribution: '',
   });
   map.addLayer({
-    id: 'counties-fill', type: 'fill', source: 'counties',
+    id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
     paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95 },
   });
   map.addLayer({
-    id: 'counties-line', type: 'line', source: 'counties',
+    id: 'counties-line', type: 'line', source: 'counties', 'source-layer': 'counties',
     paint: {
       'line-color': ['case', ['boolean', ['feature-state', 'hover'], false], '#ffffff', COLORS.countyLine],
       'line-width': ['interpolate', ['linear'], ['zoom'],
@@ -377,7 +368,7 @@ function addCountyLayers() {
     },
   });
   map.addLayer({
-    id: 'counties-selected', type: 'line', source: 'counties', filter: ['==', ['get', 'adcode'], '__none__'],
+    id: 'counties-selected', type: 'line', source: 'counties', 'source-layer': 'counties', filter: ['==', ['get', 'adcode'], '__none__'],
     paint: { 'line-color': '#ffffff', 'line-width': 2.5 },
   });
 }
@@ -390,14 +381,18 @@ function addLayers(basemapUrl) {
     map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256 });
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } }, 'counties-fill');
   }
-  map.addSource('provinces', { type: 'geojson', data: { type: 'FeatureCollection', features: data.provinces }, tolerance: 0.5 });
+  map.addSource('provinces', { type: 'vector', tiles: [TILES('provinces', 'properties=province')], minzoom: 0, maxzoom: 12 });
   map.addLayer({
-    id: 'provinces-line', type: 'line', source: 'provinces',
+    id: 'provinces-line', type: 'line', source: 'provinces', 'source-layer': 'provinces',
     paint: { 'line-color': COLORS.province, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.9, 8, 2.2], 'line-opacity': 0.85 },
   });
-  map.addSource('plants', { type: 'geojson', data: { type: 'FeatureCollection', features: data.plants || [] } });
+  if (data.plantsAvailable) {
+    map.addSource('plants', { type: 'vector', tiles: [TILES('power-plants', PLANT_TILE_PROPS)], minzoom: 0, maxzoom: 12 });
+  } else {
+    map.addSource('plants', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  }
   map.addLayer({
-    id: 'plants', type: 'circle', source: 'plants',
+    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants' } : {}),
     paint: {
       'circle-color': ['match', ['get', 'fuel'], ...Object.entries(FUEL_COLOR).flat(), FUEL_COLOR.other],
       'circle-radius': ['interpolate', ['linear'], ['zoom'],
@@ -480,22 +475,19 @@ function renderLegends() {
     })
     .join('')}</ul><p class="hint">Colour = status (see filters), size = reported PFLOPS. Rings of markers are sites that share one administrative seat.</p>`;
   const plantsBox = $('l-plants');
-  if (!data.plants) {
+  if (!data.plantsAvailable) {
     plantsBox.disabled = true;
     plantsBox.checked = false;
     $('plants-note').textContent = '(no plant data loaded)';
     $('legend-plants').innerHTML = '';
     return;
   }
-  const fuels = new Map();
-  for (const f of data.plants) {
-    const k = FUEL_COLOR[f.properties.fuel] ? f.properties.fuel : 'other';
-    fuels.set(k, (fuels.get(k) || 0) + 1);
-  }
-  $('plants-note').textContent = `(${data.plants.length.toLocaleString('en-GB')} operating)`;
-  $('legend-plants').innerHTML = `<ul class="swatches cols">${[...fuels.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `<li><i class="sw round" style="background:${FUEL_COLOR[k]}"></i>${esc(k)} <span class="hint">${n}</span></li>`)
+  const fuels = data.plantCounts ? [...data.plantCounts.entries()].filter(([, n]) => n > 0) : Object.keys(FUEL_COLOR).map((k) => [k, null]);
+  const total = data.plantCounts ? [...data.plantCounts.values()].reduce((a, b) => a + b, 0) : null;
+  $('plants-note').textContent = total == null ? '(operating)' : `(${total.toLocaleString('en-GB')} operating)`;
+  $('legend-plants').innerHTML = `<ul class="swatches cols">${fuels
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([k, n]) => `<li><i class="sw round" style="background:${FUEL_COLOR[k]}"></i>${esc(k)} <span class="hint">${n == null ? '' : n.toLocaleString('en-GB')}</span></li>`)
     .join('')}</ul><p class="hint">Operating plants in the covered counties, as counted in the county figures; retired, cancelled, planned and out-of-area units are in the Data tab downloads.</p>`;
 }
 
@@ -677,7 +669,7 @@ function flyToSelection(kind, id) {
     const b = map.getBounds();
     if (!b.contains(c) || map.getZoom() < 5) map.easeTo({ center: c, zoom: Math.max(map.getZoom(), 6.5), duration: 600 });
   } else if (kind === 'county') {
-    const parts = map.querySourceFeatures('counties', { filter: ['==', ['get', 'adcode'], id] });
+    const parts = map.querySourceFeatures('counties', { sourceLayer: 'counties', filter: ['==', ['get', 'adcode'], id] });
     let b = [Infinity, Infinity, -Infinity, -Infinity];
     for (const f of parts) b = bboxOf(f.geometry, b);
     if (validBbox(b)) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 8, duration: 600 });
@@ -768,7 +760,7 @@ function renderDownloads() {
   const layerOf = { sites: 'sites', counties: 'counties', provinces: 'provinces', 'power-plants': 'plants' };
   const list = data.collections.length ? data.collections : [{ id: 'sites', title: 'Sites' }, { id: 'counties', title: 'Counties' }, { id: 'provinces', title: 'Provinces' }];
   const items = list
-    .filter((c) => c.id !== 'power-plants' || data.plants)
+    .filter((c) => c.id !== 'power-plants' || data.plantsAvailable)
     .map((c) => {
       const on = layerOf[c.id] && state.layers[layerOf[c.id]];
       return `<li${on ? ' class="current"' : ''}><span>${esc(c.title || c.id)}${on ? ' <span class="hint">(on the map)</span>' : ''}</span>
@@ -953,7 +945,7 @@ function wireMap() {
   const tip = $('hover-tip');
   let hoverCounty = null, hoverSite = null, pending = null, queued = false;
   const clearHover = () => {
-    if (hoverCounty != null) map.setFeatureState({ source: 'counties', id: hoverCounty }, { hover: false });
+    if (hoverCounty != null) map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: hoverCounty }, { hover: false });
     if (hoverSite != null) map.setFeatureState({ source: 'sites', id: hoverSite }, { hover: false });
     hoverCounty = hoverSite = null;
   };
@@ -1000,7 +992,7 @@ function wireMap() {
         html = `<strong>${esc(p.name || 'Power plant')}</strong>${p.unit ? ` <span class="hint">${esc(p.unit)}</span>` : ''}<br>${esc(p.fuel || '')} · ${isNum(p.capacity_mw) ? `${fmtNum(p.capacity_mw)} MW` : 'MW unknown'}`;
       } else {
         hoverCounty = f.properties.adcode;
-        map.setFeatureState({ source: 'counties', id: hoverCounty }, { hover: true });
+        map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: hoverCounty }, { hover: true });
         const row = data.rowByCode.get(String(hoverCounty)) || f.properties;
         html = `<strong>${esc(row.name_en || hoverCounty)}</strong> <span lang="zh">${esc(row.name_zh || '')}</span><br>${esc(metricLabel(state.metric))}: ${esc(fmtNum(row[state.metric] ?? null))}`;
       }
@@ -1038,26 +1030,58 @@ function wireMap() {
   });
 }
 
-function showPlant(p) {
+// A plant's tile carries what the marker and tooltip need; the panel fetches the record.
+function showPlant(p, full = false) {
   state.sel = '';
-  const u = safeUrl(p.url);
+  ui.plantShown = p.id;
+  const u = full ? safeUrl(p.url) : null;
+  const more = (v) => (full ? fmtText(v) : '…');
   $('details').innerHTML = `<article class="plant"><p class="kicker">Power plant</p><h3>${esc(p.name || UNKNOWN)}</h3>${dl([
     ['Unit', fmtText(p.unit)],
     ['Fuel', fmtText(p.fuel)],
     ['Capacity (MW)', fmtNum(isNum(p.capacity_mw) ? p.capacity_mw : null)],
-    ['Status', fmtText(p.status)],
-    ['Start year', fmtText(p.start_year)],
-    ['Owner', fmtText(p.owner)],
-    ['Province', fmtText(p.province)],
-    ['Source', fmtText(p.source)],
+    ['Status', more(p.status)],
+    ['Start year', more(p.start_year)],
+    ['Owner', more(p.owner)],
+    ['Province', more(p.province)],
+    ['Source', more(p.source)],
   ])}${u ? `<p><a href="${esc(u)}" target="_blank" rel="noopener noreferrer">Source page</a></p>` : ''}
+  ${full ? '' : '<p class="hint" data-loading>Loading the record…</p>'}
   <p><button type="button" class="small" data-clear>Back to site list</button></p></article>`;
   showTab('details');
   if (narrow.matches) setCollapsed(false);
   revealDetails();
+  if (!full && p.id) {
+    getJson(`/collections/power-plants/items/${encodeURIComponent(p.id)}?f=json`).then((f) => {
+      if (ui.plantShown === p.id && f && f.properties) showPlant({ id: p.id, ...f.properties }, true);
+    }).catch((e) => {
+      const el = $('details').querySelector('[data-loading]');
+      if (ui.plantShown === p.id && el) el.textContent = `The record could not be loaded: ${e.message || e}`;
+    });
+  }
 }
 
 // ---------------------------------------------------------------- start
+// The county figures as feature state of the tiled county polygons (see COUNTY_TILE_PROPS).
+function setCountyStates() {
+  for (const r of data.rows) {
+    const figures = {};
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') figures[k] = v;
+    map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(r.adcode) }, figures);
+  }
+}
+
+// Plant counts per fuel for the legend: the server counts (numberMatched), the page does not
+// download the plants for it. Runs after the map is ready.
+async function loadPlantCounts() {
+  const counts = await Promise.all(Object.keys(FUEL_COLOR).map(async (fuel) => {
+    const r = await getJson(`/collections/power-plants/items?f=json&limit=1&${PLANT_FILTER}&fuel=${fuel}&properties=fuel`, { optional: true });
+    return [fuel, r && Number.isFinite(r.numberMatched) ? r.numberMatched : 0];
+  }));
+  data.plantCounts = new Map(counts);
+  renderLegends();
+}
+
 function markReadyWhenIdle() {
   const check = () => {
     const ok = ['counties', 'provinces', 'sites'].every((s) => map.getSource(s) && map.isSourceLoaded(s));
@@ -1076,13 +1100,13 @@ async function main() {
   if (narrow.matches) setCollapsed(true);
   const t0 = performance.now();
   mapLoaded.then(addCountyLayers);
-  const [collections, config, provinces, sites, analytics, plants, bases] = await Promise.all([
+  const [collections, config, provinces, sites, analytics, bases] = await Promise.all([
     getJson('/collections', { optional: true }),
     getJson('/config.json', { optional: true }),
-    getJson(ITEMS('provinces', '&precision=3')),
+    // Figures, labels and extents only (the outlines are tiles): 0.1° is plenty.
+    getJson(ITEMS('provinces', '&precision=1')),
     getJson(ITEMS('sites')),
     getJson(`/analytics/counties?sort=-sites&top=10000`).catch((e) => ({ error: String(e.message || e) })),
-    getAllFeatures(PLANTS_URL, { optional: true }),
     getJson(ITEMS('renewable-bases'), { optional: true }),
   ]);
   performance.mark('atlas:fetched');
@@ -1107,11 +1131,11 @@ async function main() {
   } else {
     data.rowsError = (analytics && analytics.error) || 'no rows';
   }
-  data.plants = plants ? plants.features.filter((f) => f.geometry && f.properties && f.properties.counted !== false && f.properties.county_adcode) : null;
+  data.plantsAvailable = data.collections.some((c) => c.id === 'power-plants');
   if (!data.metrics.includes(state.metric)) state.metric = data.metrics.includes(DEFAULT_METRIC) ? DEFAULT_METRIC : data.metrics[0];
   fillMetricSelect();
   data.bases = (bases && bases.features) || [];
-  if (!data.plants) state.layers.plants = false;
+  if (!data.plantsAvailable) state.layers.plants = false;
 
   // Province select.
   $('f-province').insertAdjacentHTML('beforeend', [...data.provinceByShort.keys()].sort()
@@ -1129,6 +1153,7 @@ async function main() {
   await mapLoaded;
   performance.mark('atlas:map-loaded');
   addLayers(basemap);
+  setCountyStates();
   performance.mark('atlas:layers');
   addProvinceLabels();
   performance.mark('atlas:labels');
@@ -1165,6 +1190,9 @@ async function main() {
   markReadyWhenIdle();
   window.addEventListener('atlas-ready', () => {
     window.atlasLoadMs = Math.round(performance.now() - t0);
+    // Milliseconds from the start of navigation, as the browser counts them.
+    window.atlasReadyAt = Math.round(performance.now());
+    if (data.plantsAvailable) loadPlantCounts();
   }, { once: true });
 }
 

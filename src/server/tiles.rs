@@ -1,0 +1,372 @@
+//! OGC API - Tiles, Part 1: vector tiles (MVT) of every collection with geometry, on the
+//! `WebMercatorQuad` tile matrix set, plus a TileJSON 3.0 view of each tileset for web maps.
+//!
+//! A tile takes the same selection as items (`datetime`, `properties`, queryable property
+//! filters), so a map can ask for "operating coal plants" tiles as it would for features.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::ogc::{self, base_url, get, only_params, pairs, parse_selection, respond, JSON};
+use super::{ApiError, AppState, Served};
+use crate::layers::{GeometryKind, Layer, PropType};
+use crate::tiles::{self, TileError, TileId, MAX_ZOOM};
+
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+pub const TMS_ID: &str = "WebMercatorQuad";
+const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
+const EPSG_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
+/// Half the side of the Web Mercator square, metres.
+const HALF_WORLD_M: f64 = 20_037_508.342_789_244;
+/// Tile cache bound per snapshot; most tiles are a few KB, whole-layer tiles a few hundred.
+const CACHE_BYTES: usize = 48 << 20;
+
+pub const CONFORMANCE: [&str; 6] = [
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tileMatrixSets", web::get().to(matrix_sets))
+        .route("/tileMatrixSets/{tms}", web::get().to(matrix_set))
+        .route("/collections/{id}/tiles", web::get().to(tilesets))
+        .route("/collections/{id}/tiles/{tms}", web::get().to(tileset))
+        .route(
+            "/collections/{id}/tiles/{tms}/{z}/{y}/{x}",
+            web::get().to(tile),
+        );
+}
+
+/// Tiles made in this snapshot, by path and query; dropped with the snapshot on reload.
+#[derive(Debug, Default)]
+pub struct TileCache {
+    map: std::collections::HashMap<String, Arc<Vec<u8>>>,
+    bytes: usize,
+}
+
+impl TileCache {
+    fn get(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        self.map.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: String, tile: Arc<Vec<u8>>) {
+        // Past the bound, start afresh: simpler than LRU and a map view refills it in a second.
+        if self.bytes + tile.len() > CACHE_BYTES {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        self.bytes += tile.len();
+        if let Some(old) = self.map.insert(key, tile) {
+            self.bytes -= old.len();
+        }
+    }
+}
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> ApiError {
+        match e {
+            TileError::Encode { .. } => ApiError::internal(e.to_string()),
+            // OGC API - Tiles: a tile outside the matrix set's limits is "not found".
+            _ => ApiError::not_found(e.to_string()),
+        }
+    }
+}
+
+fn tiled_layer<'a>(served: &'a Served, id: &str) -> Result<&'a Layer, ApiError> {
+    let layer = ogc::find_layer(served, id)?;
+    if layer.geometry == GeometryKind::None {
+        return Err(ApiError::not_found(format!(
+            "collection `{id}` has no geometry, so no tiles; its items are at /collections/{id}/items"
+        )));
+    }
+    Ok(layer)
+}
+
+fn check_tms(tms: &str) -> Result<(), ApiError> {
+    if tms == TMS_ID {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "tile matrix set `{tms}` is not offered; use {TMS_ID}"
+        )))
+    }
+}
+
+fn metadata_request(req: &HttpRequest) -> Result<(), ApiError> {
+    let p = pairs(req)?;
+    only_params(&p, &["f"])?;
+    ogc::negotiate(req, get(&p, "f"), false)?;
+    Ok(())
+}
+
+fn tms_json(base: &str) -> Value {
+    let matrices: Vec<Value> = (0..=MAX_ZOOM)
+        .map(|z| {
+            let n = 1u64 << z;
+            let cell = 2.0 * HALF_WORLD_M / 256.0 / n as f64;
+            // TMS 2.0 names, plus the 1.0 ones (`identifier`, `topLeftCorner`) that GDAL before
+            // 3.8 reads.
+            json!({
+                "id": z.to_string(),
+                "identifier": z.to_string(),
+                "topLeftCorner": [-HALF_WORLD_M, HALF_WORLD_M],
+                "scaleDenominator": cell / 0.000_28,
+                "cellSize": cell,
+                "cornerOfOrigin": "topLeft",
+                "pointOfOrigin": [-HALF_WORLD_M, HALF_WORLD_M],
+                "tileWidth": 256,
+                "tileHeight": 256,
+                "matrixWidth": n,
+                "matrixHeight": n,
+            })
+        })
+        .collect();
+    json!({
+        "id": TMS_ID,
+        "title": "Google Maps Compatible for the World",
+        "uri": TMS_URI,
+        "crs": EPSG_3857,
+        "identifier": TMS_ID,
+        "supportedCRS": EPSG_3857,
+        "boundingBox": {"type": "BoundingBoxType", "crs": EPSG_3857, "lowerCorner": [-HALF_WORLD_M, -HALF_WORLD_M], "upperCorner": [HALF_WORLD_M, HALF_WORLD_M]},
+        "orderedAxes": ["X", "Y"],
+        "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+        "tileMatrices": matrices,
+        "links": [ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "self", JSON, "This tile matrix set")],
+    })
+}
+
+async fn matrix_sets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    metadata_request(&req)?;
+    let served = state.snapshot();
+    let base = base_url(&req);
+    let body = json!({
+        "tileMatrixSets": [{
+            "id": TMS_ID,
+            "title": "Google Maps Compatible for the World",
+            "uri": TMS_URI,
+            "crs": EPSG_3857,
+            "links": [ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "WebMercatorQuad definition")],
+        }],
+    });
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+async fn matrix_set(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    metadata_request(&req)?;
+    check_tms(&path)?;
+    let served = state.snapshot();
+    Ok(respond(
+        &req,
+        &served,
+        JSON,
+        tms_json(&base_url(&req)).to_string(),
+    ))
+}
+
+fn tile_template(base: &str, id: &str) -> String {
+    format!("{base}/collections/{id}/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}")
+}
+
+fn tileset_summary(layer: &Layer, base: &str) -> Value {
+    let id = layer.id;
+    json!({
+        "title": format!("{} (vector tiles)", layer.title),
+        "dataType": "vector",
+        "crs": EPSG_3857,
+        "tileMatrixSetURI": TMS_URI,
+        "links": [
+            ogc::link(format!("{base}/collections/{id}/tiles/{TMS_ID}"), "self", JSON, "Tileset metadata"),
+            ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "The tile matrix set"),
+            json!({"href": tile_template(base, id), "rel": "item", "type": MVT, "templated": true, "title": "Tiles (Mapbox Vector Tile)"}),
+        ],
+    })
+}
+
+/// Links a collection document carries to its tilesets (used by `ogc::collection_json`).
+pub fn collection_links(layer: &Layer, base: &str) -> Vec<Value> {
+    if layer.geometry == GeometryKind::None {
+        return Vec::new();
+    }
+    vec![ogc::link(
+        format!("{base}/collections/{}/tiles", layer.id),
+        "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+        JSON,
+        "Vector tilesets",
+    )]
+}
+
+async fn tilesets(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    metadata_request(&req)?;
+    let served = state.snapshot();
+    let layer = tiled_layer(&served, &path)?;
+    let base = base_url(&req);
+    let body = json!({
+        "links": [ogc::link(format!("{base}/collections/{}/tiles", layer.id), "self", JSON, "Tilesets of this collection")],
+        "tilesets": [tileset_summary(layer, &base)],
+    });
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+fn tilejson_type(kind: PropType) -> &'static str {
+    match kind {
+        PropType::String => "String",
+        PropType::Boolean => "Boolean",
+        PropType::Integer | PropType::Number => "Number",
+    }
+}
+
+async fn tileset(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, tms) = path.into_inner();
+    let p = pairs(&req)?;
+    only_params(&p, &["f"])?;
+    let tilejson = get(&p, "f") == Some("tilejson");
+    if !tilejson {
+        ogc::negotiate(&req, get(&p, "f"), false).map_err(|_| {
+            ApiError::not_acceptable(
+                "f: use json (OGC tileset metadata) or tilejson (TileJSON 3.0)",
+            )
+        })?;
+    }
+    let served = state.snapshot();
+    let layer = tiled_layer(&served, &id)?;
+    check_tms(&tms)?;
+    let base = base_url(&req);
+    let bounds = layer.extent.unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+    let body = if tilejson {
+        let fields: serde_json::Map<String, Value> = layer
+            .properties
+            .iter()
+            .map(|d| (d.name.to_string(), Value::from(tilejson_type(d.kind))))
+            .collect();
+        json!({
+            "tilejson": "3.0.0",
+            "name": layer.title,
+            "description": layer.description,
+            "attribution": layer.attribution,
+            "tiles": [format!("{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}", layer.id)],
+            "minzoom": 0,
+            "maxzoom": MAX_ZOOM,
+            "bounds": bounds,
+            "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 4],
+            "vector_layers": [{"id": layer.id, "description": layer.title, "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields}],
+        })
+    } else {
+        let mut v = tileset_summary(layer, &base);
+        v["description"] = Value::from(layer.description.clone());
+        v["attribution"] = Value::from(layer.attribution.clone());
+        v["boundingBox"] = json!({
+            "lowerLeft": [bounds[0], bounds[1]],
+            "upperRight": [bounds[2], bounds[3]],
+            "crs": crate::crs::Crs::CRS84_URI,
+        });
+        v["layers"] = json!([{
+            "id": layer.id,
+            "title": layer.title,
+            "dataType": "vector",
+            "geometryDimension": if layer.geometry == GeometryKind::Point { 0 } else { 2 },
+            "minTileMatrix": "0",
+            "maxTileMatrix": MAX_ZOOM.to_string(),
+            "propertiesSchema": ogc::schema(layer, false, &base),
+        }]);
+        v
+    };
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+fn parse_index(name: &str, v: &str) -> Result<u32, ApiError> {
+    v.parse::<u32>().map_err(|_| {
+        ApiError::bad_request(format!(
+            "{name} `{v}` is not a whole number (path: /collections/ID/tiles/{TMS_ID}/tileMatrix/tileRow/tileCol)"
+        ))
+    })
+}
+
+async fn tile(
+    req: HttpRequest,
+    path: web::Path<(String, String, String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, tms, z, y, x) = path.into_inner();
+    let served = state.snapshot();
+    let layer = tiled_layer(&served, &id)?;
+    check_tms(&tms)?;
+    let t = TileId::new(
+        parse_index("tileMatrix", &z)?,
+        parse_index("tileCol", &x)?,
+        parse_index("tileRow", &y)?,
+    )?;
+    let p = pairs(&req)?;
+    for (k, _) in &p {
+        let known = matches!(k.as_str(), "f" | "datetime" | "properties")
+            || layer.property(k).is_some_and(|d| d.queryable);
+        if !known {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter `{k}`; tiles accept f=mvt, datetime, properties and the queryable properties of `{}`",
+                layer.id
+            )));
+        }
+    }
+    if let Some(f) = get(&p, "f").filter(|f| *f != "mvt") {
+        return Err(ApiError::not_acceptable(format!(
+            "f={f}: tiles are Mapbox Vector Tiles only (f=mvt)"
+        )));
+    }
+    let sel = parse_selection(layer, &p)?;
+    let key = format!("{}?{}", req.path(), req.query_string());
+    let cached = served
+        .tiles
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key);
+    let bytes = match cached {
+        Some(b) => b,
+        None => {
+            let mut ids = layer.features_in(t.bounds(tiles::BUFFER));
+            ids.retain(|&i| sel.keeps(&layer.features[i]));
+            let bytes = Arc::new(tiles::encode_tile(
+                layer,
+                &ids,
+                t,
+                sel.properties.as_deref(),
+            )?);
+            served
+                .tiles
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, bytes.clone());
+            bytes
+        }
+    };
+    if bytes.is_empty() {
+        // No feature here: 204, which MapLibre, OpenLayers and GDAL read as an empty tile.
+        let mut r = respond(&req, &served, MVT, Vec::new());
+        if r.status() == StatusCode::OK {
+            *r.status_mut() = StatusCode::NO_CONTENT;
+        }
+        return Ok(r);
+    }
+    Ok(respond(&req, &served, MVT, bytes.as_ref().clone()))
+}

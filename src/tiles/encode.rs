@@ -1,0 +1,192 @@
+//! One layer's features as one MVT tile.
+
+use geo::{BooleanOps, BoundingRect, Simplify};
+use geo_types::{coord, Coord, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
+use geozero::mvt::{tile, Message, TagsBuilder, Tile, TileValue};
+use geozero::ToMvt;
+use serde_json::Value;
+
+use super::{TileError, TileId, EXTENT};
+use crate::layers::{FeatureGeometry, Layer, LayerFeature};
+
+/// Tile units kept beyond each edge, so strokes and symbols that cross an edge join up.
+pub const BUFFER: f64 = 64.0;
+/// Douglas-Peucker tolerance in tile units (1/8 pixel at 512 px): invisible, yet it drops most
+/// vertices of a county at low zoom. Neighbours are simplified apart, so a shared border may
+/// split by up to this much; 2.0 would cut low-zoom tiles by another quarter but show hairline
+/// gaps when a map overzooms a tile 8x.
+const SIMPLIFY: f64 = 1.0;
+
+/// Encodes features `ids` of `layer` in tile `tile`, with all their properties or only
+/// `properties`. Nulls are left out (MVT has no null). Features that vanish at this zoom (a
+/// county smaller than a unit) are dropped; an empty tile is zero bytes, as MVT allows.
+pub fn encode_tile(
+    layer: &Layer,
+    ids: &[usize],
+    tile: TileId,
+    properties: Option<&[String]>,
+) -> Result<Vec<u8>, TileError> {
+    let mut tags = TagsBuilder::new();
+    let mut features = Vec::new();
+    for &i in ids {
+        let Some(f) = layer.features.get(i) else {
+            continue;
+        };
+        let Some(geometry) = tile_geometry(&f.geometry, tile) else {
+            continue;
+        };
+        let mut out = geometry.to_mvt_unscaled().map_err(|e| TileError::Encode {
+            layer: layer.id.to_string(),
+            id: f.id.clone(),
+            reason: e.to_string(),
+        })?;
+        out.id = f.id.parse::<u64>().ok();
+        add_tags(&mut out, &mut tags, f, properties);
+        features.push(out);
+    }
+    if features.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (keys, values) = tags.into_tags();
+    let layer = tile::Layer {
+        version: 2,
+        name: layer.id.to_string(),
+        features,
+        keys,
+        values: values.into_iter().map(Into::into).collect(),
+        extent: Some(EXTENT),
+    };
+    Ok(Tile {
+        layers: vec![layer],
+    }
+    .encode_to_vec())
+}
+
+fn add_tags(
+    out: &mut tile::Feature,
+    tags: &mut TagsBuilder,
+    f: &LayerFeature,
+    properties: Option<&[String]>,
+) {
+    let mut push = |k: &str, v: &Value| {
+        if let Some(v) = tile_value(v) {
+            let (ki, vi) = tags.insert_ref(k, v);
+            out.tags.extend([ki, vi]);
+        }
+    };
+    match properties {
+        None => f.properties.iter().for_each(|(k, v)| push(k, v)),
+        Some(names) => names.iter().for_each(|k| {
+            if let Some(v) = f.properties.get(k) {
+                push(k, v)
+            }
+        }),
+    }
+}
+
+fn tile_value(v: &Value) -> Option<TileValue> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => TileValue::Bool(*b),
+        Value::String(s) => TileValue::Str(s.clone()),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => TileValue::Uint(u),
+            (None, Some(i)) => TileValue::Sint(i),
+            _ => TileValue::Double(n.as_f64()?),
+        },
+        // Layers hold flat values; anything else travels as its JSON text.
+        other => TileValue::Str(other.to_string()),
+    })
+}
+
+/// The geometry in integer tile units, or `None` when nothing of it is left in the tile.
+fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
+    let lo = -BUFFER;
+    let hi = EXTENT as f64 + BUFFER;
+    match g {
+        FeatureGeometry::None => None,
+        FeatureGeometry::Point(lon, lat) => {
+            let (x, y) = tile.units(*lon, *lat);
+            ((lo..=hi).contains(&x) && (lo..=hi).contains(&y))
+                .then(|| Point::new(x.round(), y.round()).into())
+        }
+        FeatureGeometry::MultiPolygon(mp) => {
+            let to_units = |ls: &LineString<f64>| -> LineString<f64> {
+                ls.0.iter()
+                    .map(|c| {
+                        let (x, y) = tile.units(c.x, c.y);
+                        coord! { x: x, y: y }
+                    })
+                    .collect()
+            };
+            let projected: MultiPolygon<f64> =
+                mp.0.iter()
+                    .map(|p| {
+                        Polygon::new(
+                            to_units(p.exterior()),
+                            p.interiors().iter().map(to_units).collect(),
+                        )
+                    })
+                    .collect();
+            let simple = projected.simplify(SIMPLIFY);
+            let bbox = simple.bounding_rect()?;
+            let inside = bbox.min().x >= lo
+                && bbox.min().y >= lo
+                && bbox.max().x <= hi
+                && bbox.max().y <= hi;
+            let clipped = if inside {
+                simple
+            } else {
+                let window = Rect::new(coord! { x: lo, y: lo }, coord! { x: hi, y: hi });
+                simple.intersection(&window.to_polygon())
+            };
+            let snapped = snap(&clipped);
+            (!snapped.0.is_empty()).then(|| snapped.into())
+        }
+    }
+}
+
+/// Rounds to whole units, drops repeated vertices and rings that collapse, and winds the rest
+/// as MVT 2.1 says: an exterior has positive area by the surveyor's formula in tile units
+/// (clockwise on screen, y down), a hole negative. Decoders tell the two apart by exactly this
+/// sum, so it is used here too rather than the orientation at one vertex, which can disagree
+/// once snapping has made a ring touch itself.
+fn snap(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let ring = |ls: &LineString<f64>, exterior: bool| -> Option<LineString<f64>> {
+        let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len());
+        for c in &ls.0 {
+            let c = coord! { x: c.x.round(), y: c.y.round() };
+            if pts.last() != Some(&c) {
+                pts.push(c);
+            }
+        }
+        let first = *pts.first()?;
+        if pts.last() != Some(&first) {
+            pts.push(first);
+        }
+        // A ring needs three distinct corners and some area.
+        let twice_area: f64 = pts
+            .windows(2)
+            .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+            .sum();
+        if pts.len() < 4 || twice_area == 0.0 {
+            return None;
+        }
+        if (twice_area > 0.0) != exterior {
+            pts.reverse();
+        }
+        Some(LineString(pts))
+    };
+    mp.0.iter()
+        .filter_map(|p| {
+            let exterior = ring(p.exterior(), true)?;
+            Some(Polygon::new(
+                exterior,
+                p.interiors()
+                    .iter()
+                    .filter_map(|r| ring(r, false))
+                    .collect(),
+            ))
+        })
+        .collect()
+}
