@@ -111,13 +111,32 @@ fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
                 .then(|| Point::new(x.round(), y.round()).into())
         }
         FeatureGeometry::MultiPolygon(mp) => {
+            // Vertices closer than the tolerance to the last one kept cannot survive the
+            // simplification: dropping them first makes low zooms (most vertices per unit) cheap.
             let to_units = |ls: &LineString<f64>| -> LineString<f64> {
-                ls.0.iter()
-                    .map(|c| {
-                        let (x, y) = tile.units(c.x, c.y);
-                        coord! { x: x, y: y }
-                    })
-                    .collect()
+                let mut out: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len());
+                for c in &ls.0 {
+                    let (x, y) = tile.units(c.x, c.y);
+                    if out
+                        .last()
+                        .is_some_and(|l| (x - l.x).abs() < SIMPLIFY && (y - l.y).abs() < SIMPLIFY)
+                    {
+                        continue;
+                    }
+                    out.push(coord! { x: x, y: y });
+                }
+                if let (Some(&first), Some(&last)) = (out.first(), ls.0.last()) {
+                    let (x, y) = tile.units(last.x, last.y);
+                    let end = coord! { x: x, y: y };
+                    if out.last() != Some(&end) {
+                        out.push(end);
+                    }
+                    // A closed ring stays closed.
+                    if ls.is_closed() && out.last() != Some(&first) {
+                        out.push(first);
+                    }
+                }
+                LineString(out)
             };
             let projected: MultiPolygon<f64> =
                 mp.0.iter()
