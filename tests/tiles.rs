@@ -288,3 +288,51 @@ fn empty_places_make_empty_tiles() {
     let all: Vec<usize> = (0..sites.features.len()).collect();
     assert!(encode_tile(sites, &all, t, None).unwrap().is_empty());
 }
+
+#[test]
+fn tile_geometry_matches_an_exact_clip_of_the_source() {
+    use geo::{BooleanOps, MapCoords};
+    let counties = layer("counties");
+    let a = common::atlas();
+    let i = counties.feature_index("650522").unwrap();
+    let full = &a.counties[i].geometry;
+    let lo = -BUFFER;
+    let hi = EXTENT as f64 + BUFFER;
+    let window = geo_types::Rect::new(
+        geo_types::coord! { x: lo, y: lo },
+        geo_types::coord! { x: hi, y: hi },
+    )
+    .to_polygon();
+    let mut checked = 0;
+    // Tiles along a line across Yiwu county: inside, across its border, and at several zooms.
+    for z in [5u8, 8, 10, 12] {
+        for k in 0..12 {
+            let lon = 93.6 + k as f64 * 0.25;
+            let t = TileId::containing(z, lon, 43.3);
+            let exact = full
+                .map_coords(|c| {
+                    let (x, y) = t.units(c.x, c.y);
+                    geo_types::coord! { x: x, y: y }
+                })
+                .intersection(&window)
+                .unsigned_area();
+            let decoded = decode(&encode_tile(counties, &[i], t, Some(&[])).unwrap());
+            let got: f64 = decoded.iter().map(|d| d.geometry.unsigned_area()).sum();
+            if exact < 1.0 {
+                assert!(
+                    got < 50.0,
+                    "z{z} {t:?}: {got} units² drawn where the county is absent"
+                );
+                continue;
+            }
+            let rel = (got - exact).abs() / exact;
+            assert!(
+                rel < 0.01,
+                "z{z} {t:?}: area {got:.0} vs exact clip {exact:.0} ({:.2}%)",
+                rel * 100.0
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} tiles held the county");
+}

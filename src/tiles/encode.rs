@@ -111,33 +111,7 @@ fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
                 .then(|| Point::new(x.round(), y.round()).into())
         }
         FeatureGeometry::MultiPolygon(mp) => {
-            // Vertices closer than the tolerance to the last one kept cannot survive the
-            // simplification: dropping them first makes low zooms (most vertices per unit) cheap.
-            let to_units = |ls: &LineString<f64>| -> LineString<f64> {
-                let mut out: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len());
-                for c in &ls.0 {
-                    let (x, y) = tile.units(c.x, c.y);
-                    if out
-                        .last()
-                        .is_some_and(|l| (x - l.x).abs() < SIMPLIFY && (y - l.y).abs() < SIMPLIFY)
-                    {
-                        continue;
-                    }
-                    out.push(coord! { x: x, y: y });
-                }
-                if let (Some(&first), Some(&last)) = (out.first(), ls.0.last()) {
-                    let (x, y) = tile.units(last.x, last.y);
-                    let end = coord! { x: x, y: y };
-                    if out.last() != Some(&end) {
-                        out.push(end);
-                    }
-                    // A closed ring stays closed.
-                    if ls.is_closed() && out.last() != Some(&first) {
-                        out.push(first);
-                    }
-                }
-                LineString(out)
-            };
+            let to_units = |ls: &LineString<f64>| ring_units(ls, tile, lo, hi);
             let projected: MultiPolygon<f64> =
                 mp.0.iter()
                     .map(|p| {
@@ -163,6 +137,65 @@ fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
             (!snapped.0.is_empty()).then(|| snapped.into())
         }
     }
+}
+
+/// Which sides of the buffered tile a position lies beyond (bit set per side).
+fn outcode(x: f64, y: f64, lo: f64, hi: f64) -> u8 {
+    (x < lo) as u8 | ((x > hi) as u8) << 1 | ((y < lo) as u8) << 2 | ((y > hi) as u8) << 3
+}
+
+/// A ring in tile units, thinned before simplification and clipping by two rules that cannot
+/// change what ends up in the tile:
+/// - a run of vertices all beyond the same side of the buffered tile becomes its first and last
+///   vertex: the chord stays beyond that side (a half-plane is convex), so every point of the
+///   tile keeps its winding number and the clipped shape is the same;
+/// - a vertex within the simplification tolerance of the last one kept is dropped, as the
+///   simplification would drop it anyway.
+///
+/// At high zoom most of a county lies outside the tile; at low zoom most vertices are closer
+/// than a unit. Either way the costly steps then see a small fraction of the vertices.
+fn ring_units(ls: &LineString<f64>, tile: TileId, lo: f64, hi: f64) -> LineString<f64> {
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len().min(1024));
+    // The vertex ending the current outside run, held back until the run ends.
+    let mut pending: Option<Coord<f64>> = None;
+    // Sides shared by the last vertex kept and every vertex of the run since.
+    let mut run = 0u8;
+    for c in &ls.0 {
+        let (x, y) = tile.units(c.x, c.y);
+        let here = coord! { x: x, y: y };
+        let code = outcode(x, y, lo, hi);
+        if !out.is_empty() && run & code != 0 {
+            run &= code;
+            pending = Some(here);
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            out.push(p);
+        }
+        let near = out
+            .last()
+            .is_some_and(|l| (x - l.x).abs() < SIMPLIFY && (y - l.y).abs() < SIMPLIFY);
+        if !near {
+            out.push(here);
+        }
+        // A run starts at a vertex that was kept.
+        run = out.last().map_or(0, |l| outcode(l.x, l.y, lo, hi));
+    }
+    if let Some(p) = pending {
+        out.push(p);
+    }
+    // A ring ends where it started, exactly.
+    if let (Some(&first), Some(&last)) = (out.first(), ls.0.last()) {
+        let (x, y) = tile.units(last.x, last.y);
+        let end = coord! { x: x, y: y };
+        if out.last() != Some(&end) {
+            out.push(end);
+        }
+        if ls.is_closed() && out.last() != Some(&first) {
+            out.push(first);
+        }
+    }
+    LineString(out)
 }
 
 /// Rounds to whole units, drops repeated vertices and rings that collapse, and winds the rest
