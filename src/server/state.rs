@@ -63,6 +63,8 @@ pub struct AppState {
     fonts: std::sync::OnceLock<Result<crate::plot::Fonts, crate::plot::PlotError>>,
     /// Plot renders running at once: more would only queue on the CPU and starve other requests.
     pub plot_slots: Arc<tokio::sync::Semaphore>,
+    /// Tiles being made at once (off the request workers), for the same reason.
+    pub tile_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             font: None,
             fonts: std::sync::OnceLock::new(),
             plot_slots: Arc::new(tokio::sync::Semaphore::new(2)),
+            tile_slots: Arc::new(tokio::sync::Semaphore::new(2)),
         }
     }
 

@@ -344,14 +344,33 @@ async fn tile(
     let bytes = match cached {
         Some(b) => b,
         None => {
-            let mut ids = layer.features_in(t.bounds(tiles::BUFFER));
-            ids.retain(|&i| sel.keeps(&layer.features[i]));
-            let bytes = Arc::new(tiles::encode_tile(
-                layer,
-                &ids,
-                t,
-                sel.properties.as_deref(),
-            )?);
+            // A low-zoom tile of a big layer takes tens of milliseconds: make it on the
+            // blocking pool, a few at a time, so the request workers keep answering.
+            let permit = state
+                .tile_slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let snapshot = served.clone();
+            let layer_id = layer.id;
+            let bytes = web::block(move || {
+                let _permit = permit;
+                let layer = snapshot.layer(layer_id).ok_or_else(|| {
+                    ApiError::internal(format!("layer `{layer_id}` left its snapshot"))
+                })?;
+                let mut ids = layer.features_in(t.bounds(tiles::BUFFER));
+                ids.retain(|&i| sel.keeps(&layer.features[i]));
+                Ok::<_, ApiError>(tiles::encode_tile(
+                    layer,
+                    &ids,
+                    t,
+                    sel.properties.as_deref(),
+                )?)
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("tile task failed: {e}")))??;
+            let bytes = Arc::new(bytes);
             served
                 .tiles
                 .lock()
