@@ -1217,6 +1217,11 @@ async fn vector_tiles_over_http() {
         .json();
     assert_eq!(meta["layers"][0]["id"], "counties");
     assert_eq!(meta["layers"][0]["geometryDimension"], 2);
+    // Yiwu's tile lies within the advertised limits at zoom 7.
+    let lim = &meta["tileMatrixSetLimits"][7];
+    assert_eq!(lim["tileMatrix"], "7");
+    assert!(lim["minTileCol"].as_u64().unwrap() <= 97 && 97 <= lim["maxTileCol"].as_u64().unwrap());
+    assert!(lim["minTileRow"].as_u64().unwrap() <= 46 && 46 <= lim["maxTileRow"].as_u64().unwrap());
     let tj = get("/collections/counties/tiles/WebMercatorQuad?f=tilejson")
         .await
         .json();

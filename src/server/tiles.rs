@@ -282,6 +282,14 @@ async fn tileset(
             "upperRight": [bounds[2], bounds[3]],
             "crs": crate::crs::Crs::CRS84_URI,
         });
+        // The rows and columns holding the layer at each zoom, so clients need not probe.
+        v["tileMatrixSetLimits"] = (0..=MAX_ZOOM)
+            .map(|z| {
+                let nw = TileId::containing(z, bounds[0], bounds[3]);
+                let se = TileId::containing(z, bounds[2], bounds[1]);
+                json!({"tileMatrix": z.to_string(), "minTileRow": nw.y, "maxTileRow": se.y, "minTileCol": nw.x, "maxTileCol": se.x})
+            })
+            .collect();
         v["layers"] = json!([{
             "id": layer.id,
             "title": layer.title,
