@@ -119,6 +119,30 @@ impl Layer {
         self.features.iter().position(|f| f.id == id)
     }
 
+    /// A layer of the given features, with their boxes, GeoJSON text and the box index filled
+    /// in (the atlas's layers come from [`build_layers`]; this is for other data and tests).
+    pub fn from_features(
+        id: &'static str,
+        title: &'static str,
+        geometry: GeometryKind,
+        properties: Vec<PropDef>,
+        features: Vec<LayerFeature>,
+    ) -> Layer {
+        finish(Layer {
+            id,
+            title,
+            description: String::new(),
+            attribution: String::new(),
+            geometry,
+            properties,
+            features,
+            temporal_property: None,
+            extent: None,
+            temporal_extent: None,
+            bbox_index: RTree::new(),
+        })
+    }
+
     /// Indexes of the features whose geometry intersects `rect` (CRS84), ascending. Features
     /// without geometry are never in a box.
     pub fn features_in(&self, rect: Rect<f64>) -> Vec<usize> {

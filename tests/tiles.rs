@@ -336,3 +336,55 @@ fn tile_geometry_matches_an_exact_clip_of_the_source() {
     }
     assert!(checked >= 20, "only {checked} tiles held the county");
 }
+
+/// Found by the `tiles` fuzz target: a hole lying outside its exterior (invalid, but a data file
+/// may hold one) escaped clipping, because a polygon's bounding box counts only its exterior.
+#[test]
+fn invalid_rings_are_still_clipped_to_the_tile() {
+    use compute_atlas::layers::{GeometryKind, LayerFeature};
+    use geo_types::{coord, LineString, MultiPolygon, Polygon};
+    let t = TileId::containing(8, 93.5, 42.8);
+    let ring = |pts: &[(f64, f64)]| {
+        let mut ls: LineString<f64> = pts.iter().map(|&(x, y)| coord! { x: x, y: y }).collect();
+        ls.close();
+        ls
+    };
+    let exterior = ring(&[(93.49, 42.79), (93.51, 42.8), (93.5, 42.8)]);
+    let hole = ring(&[
+        (94.16, 43.93),
+        (92.86, 41.84),
+        (93.55, 42.69),
+        (92.49, 43.33),
+        (94.76, 42.94),
+        (92.26, 44.06),
+    ]);
+    let feature = LayerFeature {
+        id: "1".into(),
+        geometry: FeatureGeometry::MultiPolygon(
+            MultiPolygon(vec![Polygon::new(exterior, vec![hole])]).into(),
+        ),
+        bbox: None,
+        properties: serde_json::Map::new(),
+        period: None,
+        json: String::new(),
+    };
+    let l = Layer::from_features(
+        "test",
+        "test",
+        GeometryKind::MultiPolygon,
+        Vec::new(),
+        vec![feature],
+    );
+    let decoded = decode(&encode_tile(&l, &[0], t, None).unwrap());
+    assert!(!decoded.is_empty());
+    let (lo, hi) = (-BUFFER, EXTENT as f64 + BUFFER);
+    for d in &decoded {
+        use geo::CoordsIter;
+        for c in d.geometry.coords_iter() {
+            assert!(
+                (lo..=hi).contains(&c.x) && (lo..=hi).contains(&c.y),
+                "{c:?} escaped the tile"
+            );
+        }
+    }
+}

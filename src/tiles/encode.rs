@@ -1,6 +1,6 @@
 //! One layer's features as one MVT tile.
 
-use geo::{BooleanOps, BoundingRect, Simplify};
+use geo::{BooleanOps, CoordsIter, Simplify};
 use geo_types::{coord, Coord, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 use geozero::mvt::{tile, Message, TagsBuilder, Tile, TileValue};
 use geozero::ToMvt;
@@ -32,7 +32,7 @@ pub fn encode_tile(
         let Some(f) = layer.features.get(i) else {
             continue;
         };
-        let Some(geometry) = tile_geometry(&f.geometry, tile) else {
+        let Some(geometry) = tile_geometry(&f.geometry, tile, layer.id, &f.id) else {
             continue;
         };
         let mut out = geometry.to_mvt_unscaled().map_err(|e| TileError::Encode {
@@ -100,7 +100,12 @@ fn tile_value(v: &Value) -> Option<TileValue> {
 }
 
 /// The geometry in integer tile units, or `None` when nothing of it is left in the tile.
-fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
+fn tile_geometry(
+    g: &FeatureGeometry,
+    tile: TileId,
+    layer: &str,
+    id: &str,
+) -> Option<Geometry<f64>> {
     let lo = -BUFFER;
     let hi = EXTENT as f64 + BUFFER;
     match g {
@@ -122,21 +127,46 @@ fn tile_geometry(g: &FeatureGeometry, tile: TileId) -> Option<Geometry<f64>> {
                     })
                     .collect();
             let simple = projected.simplify(SIMPLIFY);
-            let bbox = simple.bounding_rect()?;
-            let inside = bbox.min().x >= lo
-                && bbox.min().y >= lo
-                && bbox.max().x <= hi
-                && bbox.max().y <= hi;
+            // Every ring counts, holes too: geo's bounding box reads only exteriors, and a
+            // hole outside its exterior (invalid, but possible in a data file) must be clipped.
+            if simple.0.is_empty() {
+                return None;
+            }
+            let inside = simple
+                .coords_iter()
+                .all(|c| (lo..=hi).contains(&c.x) && (lo..=hi).contains(&c.y));
             let clipped = if inside {
                 simple
             } else {
                 let window = Rect::new(coord! { x: lo, y: lo }, coord! { x: hi, y: hi });
-                simple.intersection(&window.to_polygon())
+                match clip(&simple, &window.to_polygon()) {
+                    Some(c) => c,
+                    None => {
+                        tracing::warn!(
+                            "tile {}/{}/{}: feature `{id}` of `{layer}` left out: its rings could not be clipped",
+                            tile.z,
+                            tile.y,
+                            tile.x
+                        );
+                        return None;
+                    }
+                }
             };
             let snapped = snap(&clipped);
             (!snapped.0.is_empty()).then(|| snapped.into())
         }
     }
+}
+
+/// The part of `mp` inside `window`. geo's boolean operations (i_overlay 4.5) can panic on rings
+/// that touch themselves (iShape-Rust/iOverlay#78); then the clip is tried once more on the
+/// rings snapped to whole units, which moves the touching vertices, and failing that the
+/// feature is left out of this tile rather than failing the tile.
+fn clip(mp: &MultiPolygon<f64>, window: &Polygon<f64>) -> Option<MultiPolygon<f64>> {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    catch_unwind(AssertUnwindSafe(|| mp.intersection(window)))
+        .ok()
+        .or_else(|| catch_unwind(AssertUnwindSafe(|| snap(mp).intersection(window))).ok())
 }
 
 /// Which sides of the buffered tile a position lies beyond (bit set per side).
