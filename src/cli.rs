@@ -457,7 +457,7 @@ fn bench_tiles(
     properties: Option<String>,
     sizes_out: Option<PathBuf>,
 ) -> Result<ExitCode> {
-    use compute_atlas::tiles::{encode_tile, TileId, BUFFER, MAX_ZOOM};
+    use compute_atlas::tiles::{layer_tile, TileId, MAX_ZOOM};
     if max_zoom > MAX_ZOOM {
         return Err(format!("--max-zoom {max_zoom}: at most {MAX_ZOOM}").into());
     }
@@ -467,7 +467,7 @@ fn bench_tiles(
         .iter()
         .find(|l| l.id == id)
         .ok_or_else(|| format!("no layer `{id}`"))?;
-    let [w, s, e, n] = layer
+    let extent = layer
         .extent
         .ok_or_else(|| format!("layer `{id}` has no geometry"))?;
     let props: Option<Vec<String>> =
@@ -476,12 +476,11 @@ fn bench_tiles(
     let mut sizes = String::from("z,x,y,bytes\n");
     let t = Instant::now();
     for z in 0..=max_zoom {
-        let (a, b) = (TileId::containing(z, w, n), TileId::containing(z, e, s));
+        let (a, b) = TileId::corners(z, extent);
         for x in a.x..=b.x {
             for y in a.y..=b.y {
                 let tile = TileId { z, x, y };
-                let ids = layer.features_in(tile.bounds(BUFFER));
-                let mvt = encode_tile(layer, &ids, tile, props.as_deref())?;
+                let mvt = layer_tile(layer, tile, |_| true, props.as_deref())?;
                 tiles += 1;
                 if !mvt.is_empty() {
                     nonempty += 1;

@@ -119,8 +119,9 @@ impl Layer {
         self.features.iter().position(|f| f.id == id)
     }
 
-    /// A layer of the given features, with their boxes, GeoJSON text and the box index filled
-    /// in (the atlas's layers come from [`build_layers`]; this is for other data and tests).
+    /// A layer of the given features, with what follows from them filled in: each feature's box
+    /// and GeoJSON text, the layer's extents and its box index. Description, attribution and
+    /// the date property are left empty for the caller to set.
     pub fn from_features(
         id: &'static str,
         title: &'static str,
@@ -521,7 +522,7 @@ pub fn build_layers(atlas: &Atlas) -> Vec<Layer> {
         layers.push(plants(atlas));
     }
     layers.push(renewable_bases(atlas));
-    layers.into_iter().map(finish).collect()
+    layers
 }
 
 fn sites(atlas: &Atlas) -> Layer {
@@ -635,20 +636,13 @@ fn sites(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "sites",
-        title: "AI and data-centre sites",
         description: format!(
             "{} data-centre and AI computing sites in the twelve western provinces, every figure as reported with its sources; empty means unknown. Points are administrative seats (see location_precision), not the sites.",
             atlas.sites.len()
         ),
         attribution: SITES_ATTRIBUTION.into(),
-        geometry: GeometryKind::Point,
-        properties,
-        features,
         temporal_property: Some("reported_date"),
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features("sites", "AI and data-centre sites", GeometryKind::Point, properties, features)
     }
 }
 
@@ -721,8 +715,6 @@ fn counties(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "counties",
-        title: "Counties",
         description: format!(
             "{} county-level units of the twelve western provinces with compute and power figures.",
             atlas.counties.len()
@@ -730,13 +722,13 @@ fn counties(atlas: &Atlas) -> Layer {
         attribution: format!(
             "{BOUNDARY_ATTRIBUTION}; figures from the sites and power-plant layers"
         ),
-        geometry: GeometryKind::MultiPolygon,
-        properties,
-        features,
-        temporal_property: None,
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features(
+            "counties",
+            "Counties",
+            GeometryKind::MultiPolygon,
+            properties,
+            features,
+        )
     }
 }
 
@@ -780,8 +772,6 @@ fn prefectures(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "prefectures",
-        title: "Prefectures",
         description: format!(
             "{} prefecture-level units with compute and power figures.",
             atlas.prefectures.len()
@@ -789,13 +779,13 @@ fn prefectures(atlas: &Atlas) -> Layer {
         attribution: format!(
             "{BOUNDARY_ATTRIBUTION}; figures from the sites and power-plant layers"
         ),
-        geometry: GeometryKind::MultiPolygon,
-        properties,
-        features,
-        temporal_property: None,
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features(
+            "prefectures",
+            "Prefectures",
+            GeometryKind::MultiPolygon,
+            properties,
+            features,
+        )
     }
 }
 
@@ -849,17 +839,9 @@ fn provinces(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "provinces",
-        title: "Provinces",
         description: "The twelve western provinces with compute and power figures and NEA solar statistics.".into(),
         attribution: format!("{BOUNDARY_ATTRIBUTION}; NEA solar PV statistics via Global Energy Monitor's transcription"),
-        geometry: GeometryKind::MultiPolygon,
-        properties,
-        features,
-        temporal_property: None,
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features("provinces", "Provinces", GeometryKind::MultiPolygon, properties, features)
     }
 }
 
@@ -961,20 +943,13 @@ fn plants(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "power-plants",
-        title: "Power plants",
         description: format!(
             "{} power plants and units of China from the files given at start-up. GEM trackers are preferred over GPPD for the fuels they cover.",
             atlas.plants.len()
         ),
         attribution: plants_attribution(atlas),
-        geometry: GeometryKind::Point,
-        properties,
-        features,
         temporal_property: Some("start_year"),
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features("power-plants", "Power plants", GeometryKind::Point, properties, features)
     }
 }
 
@@ -1045,16 +1020,8 @@ fn renewable_bases(atlas: &Atlas) -> Layer {
         })
         .collect();
     Layer {
-        id: "renewable-bases",
-        title: "Renewable bases and computing hubs",
         description: "Large renewable-energy bases, UHV export corridors and national data-centre hubs and clusters. The sources give places only as text, so these features have no geometry.".into(),
         attribution: "compute-atlas curated table, each row citing its source (source_url)".into(),
-        geometry: GeometryKind::None,
-        properties,
-        features,
-        temporal_property: None,
-        extent: None,
-        temporal_extent: None,
-        bbox_index: RTree::new(),
+        ..Layer::from_features("renewable-bases", "Renewable bases and computing hubs", GeometryKind::None, properties, features)
     }
 }

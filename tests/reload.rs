@@ -51,6 +51,17 @@ fn start_with(data: &Path, extra: &[&str]) -> Server {
 }
 
 /// A minimal HTTP/1.1 request; returns status and body.
+/// `POST /admin/reload` with a bearer token: status and body.
+fn reload(port: u16, token: &str) -> (u16, String) {
+    request(
+        port,
+        "POST",
+        "/admin/reload",
+        &format!("Authorization: Bearer {token}\r\n"),
+    )
+    .unwrap()
+}
+
 fn request(port: u16, method: &str, path: &str, headers: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -140,13 +151,7 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
         .collect();
     for i in 0..20 {
         std::fs::write(&sites, if i % 2 == 0 { &marked } else { &original }).unwrap();
-        let (status, body) = request(
-            port,
-            "POST",
-            "/admin/reload",
-            "Authorization: Bearer s3cret\r\n",
-        )
-        .unwrap();
+        let (status, body) = reload(port, "s3cret");
         assert_eq!(status, 200, "reload {i}: {body}");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -162,17 +167,7 @@ fn twenty_reloads_under_load_lose_nothing_and_never_mix() {
     println!("{n} requests during 20 reloads: {a} old, {b} new");
     assert!(n >= 40 && a > 0 && b > 0, "{n} requests, {a} old, {b} new");
     // Without the right token: 401, and the route does not exist without a token at all.
-    assert_eq!(
-        request(
-            port,
-            "POST",
-            "/admin/reload",
-            "Authorization: Bearer nope\r\n"
-        )
-        .unwrap()
-        .0,
-        401
-    );
+    assert_eq!(reload(port, "nope").0, 401);
 }
 
 #[test]
@@ -187,13 +182,7 @@ fn a_failed_strict_reload_keeps_the_old_data_and_says_why() {
         .unwrap()
         .replacen(",operational,", ",running,", 1);
     std::fs::write(&sites, text).unwrap();
-    let (status, body) = request(
-        port,
-        "POST",
-        "/admin/reload",
-        "Authorization: Bearer s3cret\r\n",
-    )
-    .unwrap();
+    let (status, body) = reload(port, "s3cret");
     assert_eq!(status, 409, "{body}");
     assert!(
         body.contains("still serving") && body.contains("sites.csv") && body.contains("running"),
@@ -208,12 +197,7 @@ fn sighup_reloads_and_no_token_means_no_admin_route() {
     let dir = common::data_dir_copy();
     let server = start_with(dir.path(), &[]);
     let port = server.1;
-    assert_eq!(
-        request(port, "POST", "/admin/reload", "Authorization: Bearer x\r\n")
-            .unwrap()
-            .0,
-        404
-    );
+    assert_eq!(reload(port, "x").0, 404);
     let sites = dir.path().join("sites.csv");
     std::fs::write(
         &sites,

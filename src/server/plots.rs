@@ -1,8 +1,7 @@
 //! `/plots/{kind}.{png|svg}`: report plots rendered on request, cached per data snapshot.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::ogc::{pairs, respond};
@@ -68,7 +67,7 @@ async fn plot_route(
             })
             .await
             .map_err(|e| ApiError::internal(format!("plot task failed: {e}")))??;
-            let bytes = Arc::new(bytes);
+            let bytes = Bytes::from(bytes);
             let mut cache = served.plots.lock().unwrap_or_else(|e| e.into_inner());
             // A simple bound: plots are a few hundred KB; start afresh past 200 entries.
             if cache.len() >= 200 {
@@ -78,10 +77,5 @@ async fn plot_route(
             bytes
         }
     };
-    Ok(respond(
-        &req,
-        &served,
-        format.content_type(),
-        bytes.as_ref().clone(),
-    ))
+    Ok(respond(&req, &served, format.content_type(), bytes))
 }

@@ -14,7 +14,7 @@ pub struct Served {
     pub version: String,
     pub built_at: chrono::DateTime<chrono::Utc>,
     /// Rendered plots of this snapshot by request key; dropped with the snapshot on reload.
-    pub plots: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<u8>>>>,
+    pub plots: std::sync::Mutex<std::collections::HashMap<String, actix_web::web::Bytes>>,
     /// Vector tiles made from this snapshot.
     pub tiles: std::sync::Mutex<super::tiles::TileCache>,
 }

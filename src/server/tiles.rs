@@ -4,9 +4,8 @@
 //! A tile takes the same selection as items (`datetime`, `properties`, queryable property
 //! filters), so a map can ask for "operating coal plants" tiles as it would for features.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -47,16 +46,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Tiles made in this snapshot, by path and query; dropped with the snapshot on reload.
 #[derive(Debug, Default)]
 pub struct TileCache {
-    map: std::collections::HashMap<String, Arc<Vec<u8>>>,
+    map: std::collections::HashMap<String, Bytes>,
     bytes: usize,
 }
 
 impl TileCache {
-    fn get(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+    fn get(&self, key: &str) -> Option<Bytes> {
         self.map.get(key).cloned()
     }
 
-    fn insert(&mut self, key: String, tile: Arc<Vec<u8>>) {
+    fn insert(&mut self, key: String, tile: Bytes) {
         // Past the bound, start afresh: simpler than LRU and a map view refills it in a second.
         if self.bytes + tile.len() > CACHE_BYTES {
             self.map.clear();
@@ -285,8 +284,7 @@ async fn tileset(
         // The rows and columns holding the layer at each zoom, so clients need not probe.
         v["tileMatrixSetLimits"] = (0..=MAX_ZOOM)
             .map(|z| {
-                let nw = TileId::containing(z, bounds[0], bounds[3]);
-                let se = TileId::containing(z, bounds[2], bounds[1]);
+                let (nw, se) = TileId::corners(z, bounds);
                 json!({"tileMatrix": z.to_string(), "minTileRow": nw.y, "maxTileRow": se.y, "minTileCol": nw.x, "maxTileCol": se.x})
             })
             .collect();
@@ -367,18 +365,16 @@ async fn tile(
                 let layer = snapshot.layer(layer_id).ok_or_else(|| {
                     ApiError::internal(format!("layer `{layer_id}` left its snapshot"))
                 })?;
-                let mut ids = layer.features_in(t.bounds(tiles::BUFFER));
-                ids.retain(|&i| sel.keeps(&layer.features[i]));
-                Ok::<_, ApiError>(tiles::encode_tile(
+                Ok::<_, ApiError>(tiles::layer_tile(
                     layer,
-                    &ids,
                     t,
+                    |f| sel.keeps(f),
                     sel.properties.as_deref(),
                 )?)
             })
             .await
             .map_err(|e| ApiError::internal(format!("tile task failed: {e}")))??;
-            let bytes = Arc::new(bytes);
+            let bytes = Bytes::from(bytes);
             served
                 .tiles
                 .lock()
@@ -395,5 +391,6 @@ async fn tile(
         }
         return Ok(r);
     }
-    Ok(respond(&req, &served, MVT, bytes.as_ref().clone()))
+    // Bytes share the cached buffer: a cached tile is sent without a copy.
+    Ok(respond(&req, &served, MVT, bytes))
 }

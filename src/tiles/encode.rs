@@ -17,6 +17,18 @@ pub const BUFFER: f64 = 64.0;
 /// gaps when a map overzooms a tile 8x.
 const SIMPLIFY: f64 = 1.0;
 
+/// The tile of `layer`: the features that reach the tile or its buffer and that `keep` accepts.
+pub fn layer_tile(
+    layer: &Layer,
+    tile: TileId,
+    keep: impl Fn(&LayerFeature) -> bool,
+    properties: Option<&[String]>,
+) -> Result<Vec<u8>, TileError> {
+    let mut ids = layer.features_in(tile.bounds(BUFFER));
+    ids.retain(|&i| keep(&layer.features[i]));
+    encode_tile(layer, &ids, tile, properties)
+}
+
 /// Encodes features `ids` of `layer` in tile `tile`, with all their properties or only
 /// `properties`. Nulls are left out (MVT has no null). Features that vanish at this zoom (a
 /// county smaller than a unit) are dropped; an empty tile is zero bytes, as MVT allows.

@@ -64,6 +64,13 @@ impl TileId {
         }
     }
 
+    /// The north-west and south-east tiles at zoom `z` of a CRS84 box `[west, south, east,
+    /// north]`: every tile the box touches has its column and row between theirs.
+    pub fn corners(z: u8, bbox: [f64; 4]) -> (TileId, TileId) {
+        let [w, s, e, n] = bbox;
+        (TileId::containing(z, w, n), TileId::containing(z, e, s))
+    }
+
     /// A CRS84 position in this tile's units: x east, y south, 0..[`EXTENT`] inside the tile.
     pub fn units(&self, lon: f64, lat: f64) -> (f64, f64) {
         let n = (1u64 << self.z) as f64;

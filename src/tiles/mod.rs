@@ -14,7 +14,7 @@
 mod encode;
 mod grid;
 
-pub use encode::{encode_tile, BUFFER};
+pub use encode::{encode_tile, layer_tile, BUFFER};
 pub use grid::{TileId, EXTENT, MAX_LAT, MAX_ZOOM};
 
 /// Why a tile cannot be made.
