@@ -62,6 +62,9 @@ enum Command {
         /// not exist). SIGHUP reloads in any case.
         #[arg(long, env = "COMPUTE_ATLAS_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// Megabytes of rendered tiles and plots kept in memory (one cache for both).
+        #[arg(long, default_value_t = compute_atlas::server::DEFAULT_CACHE_MB)]
+        cache_mb: u64,
     },
     /// Check the data: layer counts, problems, and a per-province table. Exits 1 on data errors
     /// in strict mode.
@@ -179,13 +182,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             "127.0.0.1:8080".parse().expect("valid address"),
             None,
             None,
+            compute_atlas::server::DEFAULT_CACHE_MB,
         ),
         Some(Command::Serve {
             data,
             bind,
             basemap_url,
             admin_token,
-        }) => serve(&data, bind, basemap_url, admin_token),
+            cache_mb,
+        }) => serve(&data, bind, basemap_url, admin_token, cache_mb),
         Some(Command::Check { data, all }) => check(&data, all),
         Some(Command::Plot {
             data,
@@ -507,6 +512,7 @@ fn serve(
     bind: std::net::SocketAddr,
     basemap: Option<String>,
     admin_token: Option<String>,
+    cache_mb: u64,
 ) -> Result<ExitCode> {
     use compute_atlas::server::{AdminToken, AppState, Served, WebConfig};
     let config = data.config();
@@ -520,7 +526,7 @@ fn serve(
         served.atlas.plants.len(),
         served.atlas.problems.len()
     );
-    let state = AppState::new(served, config);
+    let state = AppState::new(served, config).with_cache_mb(cache_mb);
     actix_web::rt::System::new().block_on(compute_atlas::server::serve(
         state,
         WebConfig { basemap },

@@ -43,13 +43,14 @@ async fn reload(
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if !same(given.as_bytes(), token.0.as_bytes()) {
-        return Err(ApiError { status: StatusCode::UNAUTHORIZED, detail: "missing or wrong bearer token (Authorization: Bearer TOKEN, as given with --admin-token)".into() });
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token (Authorization: Bearer TOKEN, as given with --admin-token)",
+        ));
     }
     let old = state.snapshot().version.clone();
     let state2 = state.clone();
-    let result = web::block(move || state2.reload())
-        .await
-        .map_err(|e| ApiError::internal(format!("reload task failed: {e}")))?;
+    let result = web::block(move || state2.reload()).await?;
     match result {
         Ok(new) => {
             tracing::info!(
@@ -68,10 +69,11 @@ async fn reload(
         }
         Err(e) => {
             tracing::error!("reload via /admin/reload failed, still serving version {old}: {e}");
-            Err(ApiError {
-                status: StatusCode::CONFLICT,
-                detail: format!("reload failed, still serving version {old}: {e}"),
-            })
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("reload failed, still serving version {old}: {e}"),
+            )
+            .caused_by(e))
         }
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::ogc::{get, negotiate, only_params, pairs, respond, Format, JSON};
+use super::http::{get, negotiate, only_params, pairs, respond, Format, JSON};
 use super::query;
 use super::{ApiError, AppState};
 use crate::analytics::{self, AnalyticsError, Level};

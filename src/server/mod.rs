@@ -1,17 +1,27 @@
 //! The HTTP layer (actix-web): thin handlers that parse the request, ask the shared snapshot,
-//! and write the response. One module per family of routes.
+//! and write the response. One module per OGC API part (landing, features, tiles, openapi)
+//! and per family of other routes (analytics, plots, status, admin, web map), each importing
+//! only the shared helpers (`http`, `layer`, `oas`, `cache`) and the parts below it, never a
+//! part that imports it back.
 //!
 //! The snapshot ([`Served`]) is built once at start-up (and on reload) and shared immutably;
 //! no handler reads a file.
 
 mod admin;
 mod analytics;
+mod cache;
 mod error;
-mod ogc;
+mod features;
+mod http;
+mod landing;
+mod layer;
+mod negotiation;
+mod oas;
 mod openapi;
 mod plots;
 pub mod query;
 mod state;
+mod status;
 mod tiles;
 pub mod webmap;
 
@@ -23,18 +33,21 @@ pub use self::webmap::WebConfig;
 pub use admin::AdminToken;
 
 pub use error::ApiError;
-pub use state::{AppState, Served};
+pub use state::{AppState, Served, DEFAULT_CACHE_MB};
 
 /// Longest time a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Registers every route on an actix `App`; used by `serve` and by the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    ogc::configure(cfg);
+    landing::configure(cfg);
+    openapi::configure(cfg);
+    features::configure(cfg);
     analytics::configure(cfg);
     plots::configure(cfg);
     tiles::configure(cfg);
     webmap::configure(cfg);
+    status::configure(cfg);
 }
 
 /// Wraps the routes with the service's middleware (CORS, gzip, request log, JSON 404s).
@@ -77,13 +90,13 @@ pub fn app(
             async move {
                 match actix_web::rt::time::timeout(REQUEST_TIMEOUT, fut).await {
                     Ok(result) => result,
-                    Err(_) => Err(ApiError {
-                        status: actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                        detail: format!(
+                    Err(_) => Err(ApiError::new(
+                        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
                             "the request took longer than {} s; ask for a smaller page or plot",
                             REQUEST_TIMEOUT.as_secs()
                         ),
-                    }
+                    )
                     .into()),
                 }
             }

@@ -4,7 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::ogc::{pairs, respond};
+use super::cache::Rendered;
+use super::http::{pairs, respond};
 use super::{ApiError, AppState};
 use crate::plot::{self, Format, PlotError, PlotKind, PlotRequest};
 
@@ -15,14 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 impl From<PlotError> for ApiError {
     fn from(e: PlotError) -> ApiError {
         match e {
-            PlotError::BadRequest(m) => ApiError::bad_request(m),
+            PlotError::BadRequest(ref m) => ApiError::bad_request(m.clone()).caused_by(e),
             // The server cannot draw text: say which package is missing, as a 503 (a set-up
             // problem of this server, not a fault of the request).
-            PlotError::Font(m) => ApiError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                detail: m,
-            },
-            e => ApiError::internal(e.to_string()),
+            PlotError::Font(ref m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m.clone()).caused_by(e)
+            }
+            e => ApiError::internal(e.to_string()).caused_by(e),
         }
     }
 }
@@ -43,39 +43,20 @@ async fn plot_route(
     let request = PlotRequest::from_query(kind, format, &p)?;
     let served = state.snapshot();
     let key = request.cache_key();
-    let cached = served
-        .plots
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .cloned();
-    let bytes = match cached {
-        Some(b) => b,
-        None => {
-            let fonts = state.fonts()?;
-            let permit = state
-                .plot_slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            let served2 = served.clone();
-            let fonts = fonts.clone();
-            let bytes = web::block(move || {
-                let _permit = permit;
-                plot::render(&served2.atlas, &request, &fonts)
-            })
-            .await
-            .map_err(|e| ApiError::internal(format!("plot task failed: {e}")))??;
-            let bytes = Bytes::from(bytes);
-            let mut cache = served.plots.lock().unwrap_or_else(|e| e.into_inner());
-            // A simple bound: plots are a few hundred KB; start afresh past 200 entries.
-            if cache.len() >= 200 {
-                cache.clear();
-            }
-            cache.insert(key, bytes.clone());
-            bytes
-        }
+    let render = async {
+        let fonts = state.fonts()?.clone();
+        let permit = state.plot_slots.clone().acquire_owned().await?;
+        let snapshot = served.clone();
+        let plot = web::block(move || {
+            let _permit = permit;
+            plot::render(&snapshot.atlas, &request, &fonts)
+        })
+        .await??;
+        Ok(Bytes::from(plot))
     };
+    let bytes = state
+        .cache
+        .get_or_render(Rendered::Plot, &served.version, &key, render)
+        .await?;
     Ok(respond(&req, &served, format.content_type(), bytes))
 }

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::cache::RenderCache;
 use crate::atlas::{Atlas, AtlasConfig, AtlasError};
 use crate::layers::{build_layers, Layer};
 
@@ -13,10 +14,6 @@ pub struct Served {
     /// Changes whenever the data changes (hash of the served layers).
     pub version: String,
     pub built_at: chrono::DateTime<chrono::Utc>,
-    /// Rendered plots of this snapshot by request key; dropped with the snapshot on reload.
-    pub plots: std::sync::Mutex<std::collections::HashMap<String, actix_web::web::Bytes>>,
-    /// Vector tiles made from this snapshot.
-    pub tiles: std::sync::Mutex<super::tiles::TileCache>,
 }
 
 impl Served {
@@ -41,8 +38,6 @@ impl Served {
             layers,
             version,
             built_at: chrono::Utc::now(),
-            plots: Default::default(),
-            tiles: Default::default(),
         }
     }
 
@@ -65,7 +60,13 @@ pub struct AppState {
     pub plot_slots: Arc<tokio::sync::Semaphore>,
     /// Tiles being made at once (off the request workers), for the same reason.
     pub tile_slots: Arc<tokio::sync::Semaphore>,
+    /// Rendered tiles and plots, keyed by data version.
+    pub cache: RenderCache,
 }
+
+/// Default bound of the render cache: the 48 MB that tiles had, plus 48 MB for plots (the
+/// 200 plots of a few hundred KB that the plot cache held).
+pub const DEFAULT_CACHE_MB: u64 = 96;
 
 impl AppState {
     pub fn new(served: Served, config: AtlasConfig) -> AppState {
@@ -77,7 +78,14 @@ impl AppState {
             fonts: std::sync::OnceLock::new(),
             plot_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             tile_slots: Arc::new(tokio::sync::Semaphore::new(2)),
+            cache: RenderCache::new(DEFAULT_CACHE_MB << 20),
         }
+    }
+
+    /// Bounds the render cache (tiles and plots together) to `mb` megabytes.
+    pub fn with_cache_mb(mut self, mb: u64) -> AppState {
+        self.cache = RenderCache::new(mb.saturating_mul(1 << 20));
+        self
     }
 
     /// Uses this font file for every plot text instead of the system fonts.
@@ -104,6 +112,9 @@ impl AppState {
         let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let served = Arc::new(Served::build(&self.config)?);
         self.current.store(served.clone());
+        let (hits, misses) = self.cache.counts();
+        tracing::info!("render cache before reload: {hits} hits, {misses} misses; cleared");
+        self.cache.clear();
         Ok(served)
     }
 }

@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use compute_atlas::{Atlas, AtlasConfig};
 
+pub mod http;
+
 pub fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")
         .map(PathBuf::from)

@@ -9,7 +9,11 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::ogc::{self, base_url, get, only_params, pairs, parse_selection, respond, JSON};
+pub mod openapi;
+
+use super::cache::Rendered;
+use super::http::{base_url, get, json_only, link, negotiate, only_params, pairs, respond, JSON};
+use super::layer::{find_layer, parse_selection, schema};
 use super::{ApiError, AppState, Served};
 use crate::layers::{GeometryKind, Layer, PropType};
 use crate::tiles::{self, TileError, TileId, MAX_ZOOM};
@@ -20,10 +24,8 @@ const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMerca
 const EPSG_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
 /// Half the side of the Web Mercator square, metres.
 const HALF_WORLD_M: f64 = 20_037_508.342_789_244;
-/// Tile cache bound per snapshot; most tiles are a few KB, whole-layer tiles a few hundred.
-const CACHE_BYTES: usize = 48 << 20;
 
-pub const CONFORMANCE: [&str; 6] = [
+pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
@@ -43,43 +45,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Tiles made in this snapshot, by path and query; dropped with the snapshot on reload.
-#[derive(Debug, Default)]
-pub struct TileCache {
-    map: std::collections::HashMap<String, Bytes>,
-    bytes: usize,
-}
-
-impl TileCache {
-    fn get(&self, key: &str) -> Option<Bytes> {
-        self.map.get(key).cloned()
-    }
-
-    fn insert(&mut self, key: String, tile: Bytes) {
-        // Past the bound, start afresh: simpler than LRU and a map view refills it in a second.
-        if self.bytes + tile.len() > CACHE_BYTES {
-            self.map.clear();
-            self.bytes = 0;
-        }
-        self.bytes += tile.len();
-        if let Some(old) = self.map.insert(key, tile) {
-            self.bytes -= old.len();
-        }
-    }
+/// The landing page's links to this part.
+pub fn links(base: &str) -> Vec<Value> {
+    vec![link(
+        format!("{base}/tileMatrixSets"),
+        "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+        JSON,
+        "Tile matrix sets of the vector tiles",
+    )]
 }
 
 impl From<TileError> for ApiError {
     fn from(e: TileError) -> ApiError {
         match e {
-            TileError::Encode { .. } => ApiError::internal(e.to_string()),
+            TileError::Encode { .. } => ApiError::internal(e.to_string()).caused_by(e),
             // OGC API - Tiles: a tile outside the matrix set's limits is "not found".
-            _ => ApiError::not_found(e.to_string()),
+            _ => ApiError::not_found(e.to_string()).caused_by(e),
         }
     }
 }
 
 fn tiled_layer<'a>(served: &'a Served, id: &str) -> Result<&'a Layer, ApiError> {
-    let layer = ogc::find_layer(served, id)?;
+    let layer = find_layer(served, id)?;
     if layer.geometry == GeometryKind::None {
         return Err(ApiError::not_found(format!(
             "collection `{id}` has no geometry, so no tiles; its items are at /collections/{id}/items"
@@ -96,13 +83,6 @@ fn check_tms(tms: &str) -> Result<(), ApiError> {
             "tile matrix set `{tms}` is not offered; use {TMS_ID}"
         )))
     }
-}
-
-fn metadata_request(req: &HttpRequest) -> Result<(), ApiError> {
-    let p = pairs(req)?;
-    only_params(&p, &["f"])?;
-    ogc::negotiate(req, get(&p, "f"), false)?;
-    Ok(())
 }
 
 fn tms_json(base: &str) -> Value {
@@ -138,7 +118,7 @@ fn tms_json(base: &str) -> Value {
         "orderedAxes": ["X", "Y"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
         "tileMatrices": matrices,
-        "links": [ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "self", JSON, "This tile matrix set")],
+        "links": [link(format!("{base}/tileMatrixSets/{TMS_ID}"), "self", JSON, "This tile matrix set")],
     })
 }
 
@@ -146,7 +126,7 @@ async fn matrix_sets(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    metadata_request(&req)?;
+    json_only(&req)?;
     let served = state.snapshot();
     let base = base_url(&req);
     let body = json!({
@@ -155,7 +135,7 @@ async fn matrix_sets(
             "title": "Google Maps Compatible for the World",
             "uri": TMS_URI,
             "crs": EPSG_3857,
-            "links": [ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "WebMercatorQuad definition")],
+            "links": [link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "WebMercatorQuad definition")],
         }],
     });
     Ok(respond(&req, &served, JSON, body.to_string()))
@@ -166,7 +146,7 @@ async fn matrix_set(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    metadata_request(&req)?;
+    json_only(&req)?;
     check_tms(&path)?;
     let served = state.snapshot();
     Ok(respond(
@@ -189,19 +169,19 @@ fn tileset_summary(layer: &Layer, base: &str) -> Value {
         "crs": EPSG_3857,
         "tileMatrixSetURI": TMS_URI,
         "links": [
-            ogc::link(format!("{base}/collections/{id}/tiles/{TMS_ID}"), "self", JSON, "Tileset metadata"),
-            ogc::link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "The tile matrix set"),
+            link(format!("{base}/collections/{id}/tiles/{TMS_ID}"), "self", JSON, "Tileset metadata"),
+            link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "The tile matrix set"),
             json!({"href": tile_template(base, id), "rel": "item", "type": MVT, "templated": true, "title": "Tiles (Mapbox Vector Tile)"}),
         ],
     })
 }
 
-/// Links a collection document carries to its tilesets (used by `ogc::collection_json`).
+/// Links a collection document carries to its tilesets (used by `features`).
 pub fn collection_links(layer: &Layer, base: &str) -> Vec<Value> {
     if layer.geometry == GeometryKind::None {
         return Vec::new();
     }
-    vec![ogc::link(
+    vec![link(
         format!("{base}/collections/{}/tiles", layer.id),
         "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
         JSON,
@@ -214,12 +194,12 @@ async fn tilesets(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    metadata_request(&req)?;
+    json_only(&req)?;
     let served = state.snapshot();
     let layer = tiled_layer(&served, &path)?;
     let base = base_url(&req);
     let body = json!({
-        "links": [ogc::link(format!("{base}/collections/{}/tiles", layer.id), "self", JSON, "Tilesets of this collection")],
+        "links": [link(format!("{base}/collections/{}/tiles", layer.id), "self", JSON, "Tilesets of this collection")],
         "tilesets": [tileset_summary(layer, &base)],
     });
     Ok(respond(&req, &served, JSON, body.to_string()))
@@ -243,7 +223,7 @@ async fn tileset(
     only_params(&p, &["f"])?;
     let tilejson = get(&p, "f") == Some("tilejson");
     if !tilejson {
-        ogc::negotiate(&req, get(&p, "f"), false).map_err(|_| {
+        negotiate(&req, get(&p, "f"), false).map_err(|_| {
             ApiError::not_acceptable(
                 "f: use json (OGC tileset metadata) or tilejson (TileJSON 3.0)",
             )
@@ -295,7 +275,7 @@ async fn tileset(
             "geometryDimension": if layer.geometry == GeometryKind::Point { 0 } else { 2 },
             "minTileMatrix": "0",
             "maxTileMatrix": MAX_ZOOM.to_string(),
-            "propertiesSchema": ogc::schema(layer, false, &base),
+            "propertiesSchema": schema(layer, false, &base),
         }]);
         v
     };
@@ -341,48 +321,32 @@ async fn tile(
         )));
     }
     let sel = parse_selection(layer, &p)?;
-    let key = format!("{}?{}", req.path(), req.query_string());
-    let cached = served
-        .tiles
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key);
-    let bytes = match cached {
-        Some(b) => b,
-        None => {
-            // A low-zoom tile of a big layer takes tens of milliseconds: make it on the
-            // blocking pool, a few at a time, so the request workers keep answering.
-            let permit = state
-                .tile_slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            let snapshot = served.clone();
-            let layer_id = layer.id;
-            let bytes = web::block(move || {
-                let _permit = permit;
-                let layer = snapshot.layer(layer_id).ok_or_else(|| {
-                    ApiError::internal(format!("layer `{layer_id}` left its snapshot"))
-                })?;
-                Ok::<_, ApiError>(tiles::layer_tile(
-                    layer,
-                    t,
-                    |f| sel.keeps(f),
-                    sel.properties.as_deref(),
-                )?)
-            })
-            .await
-            .map_err(|e| ApiError::internal(format!("tile task failed: {e}")))??;
-            let bytes = Bytes::from(bytes);
-            served
-                .tiles
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, bytes.clone());
-            bytes
-        }
+    let resource = format!("{}?{}", req.path(), req.query_string());
+    let render = async {
+        // A low-zoom tile of a big layer takes tens of milliseconds: make it on the blocking
+        // pool, a few at a time, so the request workers keep answering.
+        let permit = state.tile_slots.clone().acquire_owned().await?;
+        let snapshot = served.clone();
+        let layer_id = layer.id;
+        let tile = web::block(move || {
+            let _permit = permit;
+            let layer = snapshot.layer(layer_id).ok_or_else(|| {
+                ApiError::internal(format!("layer `{layer_id}` left its snapshot"))
+            })?;
+            Ok::<_, ApiError>(tiles::layer_tile(
+                layer,
+                t,
+                |f| sel.keeps(f),
+                sel.properties.as_deref(),
+            )?)
+        })
+        .await??;
+        Ok(Bytes::from(tile))
     };
+    let bytes = state
+        .cache
+        .get_or_render(Rendered::Tile, &served.version, &resource, render)
+        .await?;
     if bytes.is_empty() {
         // No feature here: 204, which MapLibre, OpenLayers and GDAL read as an empty tile.
         let mut r = respond(&req, &served, MVT, Vec::new());

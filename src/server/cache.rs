@@ -1,0 +1,127 @@
+//! One cache for everything rendered on request (vector tiles, plots), bounded by bytes and
+//! keyed by data version + resource. Concurrent misses of one key render once: the others
+//! wait for that render (moka's `try_get_with`).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use actix_web::web::Bytes;
+use serde_json::{json, Value};
+
+use super::ApiError;
+
+/// What a cached body is, for the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendered {
+    Tile,
+    Plot,
+}
+
+impl Rendered {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rendered::Tile => "tile",
+            Rendered::Plot => "plot",
+        }
+    }
+}
+
+pub struct RenderCache {
+    bodies: moka::future::Cache<String, Bytes>,
+    capacity_bytes: u64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    tile_renders: AtomicU64,
+    plot_renders: AtomicU64,
+}
+
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderCache")
+            .field("capacity_bytes", &self.capacity_bytes)
+            .field("entries", &self.bodies.entry_count())
+            .finish()
+    }
+}
+
+impl RenderCache {
+    pub fn new(capacity_bytes: u64) -> RenderCache {
+        RenderCache {
+            bodies: moka::future::Cache::builder()
+                .max_capacity(capacity_bytes)
+                .weigher(|k: &String, v: &Bytes| {
+                    u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
+            capacity_bytes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            tile_renders: AtomicU64::new(0),
+            plot_renders: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached body of `resource` in data `version`, or the one `render` makes (once, however
+    /// many requests ask for it at the same time). A failed render is not cached.
+    pub async fn get_or_render<Fut>(
+        &self,
+        kind: Rendered,
+        version: &str,
+        resource: &str,
+        render: Fut,
+    ) -> Result<Bytes, ApiError>
+    where
+        Fut: Future<Output = Result<Bytes, ApiError>>,
+    {
+        let key = format!("{version} {} {resource}", kind.as_str());
+        let rendered = AtomicBool::new(false);
+        let body = self
+            .bodies
+            .try_get_with(key, async {
+                rendered.store(true, Ordering::Relaxed);
+                let counter = match kind {
+                    Rendered::Tile => &self.tile_renders,
+                    Rendered::Plot => &self.plot_renders,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                render.await
+            })
+            .await
+            .map_err(|e| (*e).clone())?;
+        if rendered.load(Ordering::Relaxed) {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("{} cache miss: {resource}", kind.as_str());
+        } else {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("{} cache hit: {resource}", kind.as_str());
+        }
+        Ok(body)
+    }
+
+    /// Drops every body (after a reload: the old version's keys would never be asked again).
+    pub fn clear(&self) {
+        self.bodies.invalidate_all();
+    }
+
+    /// Counters and size, for `/status` and the log.
+    pub async fn status(&self) -> Value {
+        self.bodies.run_pending_tasks().await;
+        json!({
+            "entries": self.bodies.entry_count(),
+            "bytes": self.bodies.weighted_size(),
+            "capacity_bytes": self.capacity_bytes,
+            "hits": self.hits.load(Ordering::Relaxed),
+            "misses": self.misses.load(Ordering::Relaxed),
+            "tile_renders": self.tile_renders.load(Ordering::Relaxed),
+            "plot_renders": self.plot_renders.load(Ordering::Relaxed),
+        })
+    }
+
+    /// `hits/misses` for a log line.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+}

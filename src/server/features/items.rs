@@ -1,0 +1,401 @@
+//! `/collections/{id}/items` and `/collections/{id}/items/{fid}`: pages of features, filtered,
+//! sorted and reprojected, as GeoJSON or CSV.
+
+use std::cmp::Ordering;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value};
+
+use super::super::http::{
+    base_url, content_crs, get, link, negotiate, only_params, pairs, respond, Format, CSV, GEOJSON,
+    JSON,
+};
+use super::super::layer::{find_layer, parse_selection, Selection};
+use super::super::query::{self, SortKey};
+use super::super::{ApiError, AppState};
+use super::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::crs::{self, Crs};
+use crate::layers::{self, Layer, LayerFeature, DEFAULT_PRECISION};
+
+/// Everything an items request asks for, validated.
+pub(super) struct ItemsQuery {
+    pub(super) format: Format,
+    pub(super) limit: u64,
+    pub(super) clamped_from: Option<u64>,
+    pub(super) offset: u64,
+    pub(super) bbox: Option<geo_types::Rect<f64>>,
+    pub(super) crs: Crs,
+    pub(super) sel: Selection,
+    pub(super) sortby: Vec<SortKey>,
+    pub(super) precision: u8,
+}
+
+const ITEMS_PARAMS: [&str; 10] = [
+    "f",
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "properties",
+    "sortby",
+    "precision",
+];
+
+fn parse_items_query(
+    req: &HttpRequest,
+    layer: &Layer,
+    p: &[(String, String)],
+) -> Result<ItemsQuery, ApiError> {
+    for (k, _) in p {
+        if !ITEMS_PARAMS.contains(&k.as_str()) && !layer.property(k).is_some_and(|d| d.queryable) {
+            let q: Vec<&str> = layer
+                .properties
+                .iter()
+                .filter(|d| d.queryable)
+                .map(|d| d.name)
+                .collect();
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter `{k}`; items accept {} and the queryable properties of `{}`: {}",
+                ITEMS_PARAMS.join(", "),
+                layer.id,
+                q.join(", ")
+            )));
+        }
+    }
+    let format = negotiate(req, get(p, "f"), true)?;
+    let (limit, clamped_from) = match get(p, "limit") {
+        None => (DEFAULT_LIMIT, None),
+        Some(v) => {
+            let n = query::parse_uint("limit", v, 1, u64::MAX)?;
+            if n > MAX_LIMIT {
+                (MAX_LIMIT, Some(n))
+            } else {
+                (n, None)
+            }
+        }
+    };
+    let offset = get(p, "offset")
+        .map(|v| query::parse_uint("offset", v, 0, MAX_OFFSET))
+        .transpose()?
+        .unwrap_or(0);
+    let crs = get(p, "crs")
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| ApiError::from(e).for_param("crs"))?
+        .unwrap_or(Crs::Crs84);
+    let bbox_crs = get(p, "bbox-crs")
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| ApiError::from(e).for_param("bbox-crs"))?;
+    if bbox_crs.is_some() && get(p, "bbox").is_none() {
+        return Err(ApiError::bad_request("bbox-crs is given without bbox"));
+    }
+    let bbox = match get(p, "bbox") {
+        None => None,
+        Some(v) => {
+            let c = bbox_crs.unwrap_or(Crs::Crs84);
+            Some(query::parse_bbox(v, c)?.to_crs84(c)?)
+        }
+    };
+    let sel = parse_selection(layer, p)?;
+    let sortby = match get(p, "sortby") {
+        None => Vec::new(),
+        Some(v) => {
+            let keys = query::parse_sortby(v)?;
+            for k in &keys {
+                if layer.property(&k.property).is_none() {
+                    return Err(ApiError::bad_request(format!(
+                        "sortby: `{}` is not a property of `{}`",
+                        k.property, layer.id
+                    )));
+                }
+            }
+            keys
+        }
+    };
+    let precision = match get(p, "precision") {
+        None => DEFAULT_PRECISION,
+        Some(v) => query::parse_uint("precision", v, 0, 9)? as u8,
+    };
+    Ok(ItemsQuery {
+        format,
+        limit,
+        clamped_from,
+        offset,
+        bbox,
+        crs,
+        sel,
+        sortby,
+        precision,
+    })
+}
+
+fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
+    match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&y.as_f64().unwrap_or(0.0)),
+        (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
+        (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
+        // Nulls sort last whichever the direction (handled by the caller).
+        _ => Ordering::Equal,
+    }
+}
+
+fn is_null(v: Option<&Value>) -> bool {
+    matches!(v, None | Some(Value::Null))
+}
+
+/// Indexes of the layer's features that satisfy the query, in output order.
+fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+    let mut idx: Vec<usize> = match q.bbox {
+        None => (0..layer.features.len()).collect(),
+        Some(b) => layer.features_in(b),
+    };
+    idx.retain(|&i| q.sel.keeps(&layer.features[i]));
+    if !q.sortby.is_empty() {
+        idx.sort_by(|&a, &b| {
+            for k in &q.sortby {
+                let (va, vb) = (
+                    layer.features[a].properties.get(&k.property),
+                    layer.features[b].properties.get(&k.property),
+                );
+                let o = match (is_null(va), is_null(vb)) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    _ => {
+                        let o = cmp_values(va, vb);
+                        if k.descending {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            a.cmp(&b)
+        });
+    }
+    idx
+}
+
+fn selected_props(f: &LayerFeature, names: &Option<Vec<String>>) -> Map<String, Value> {
+    match names {
+        None => f.properties.clone(),
+        Some(names) => names
+            .iter()
+            .filter_map(|n| f.properties.get(n).map(|v| (n.clone(), v.clone())))
+            .collect(),
+    }
+}
+
+fn feature_text(f: &LayerFeature, q: &ItemsQuery) -> Result<String, ApiError> {
+    if q.crs == Crs::Crs84 && q.precision == DEFAULT_PRECISION && q.sel.properties.is_none() {
+        return Ok(f.json.clone());
+    }
+    let props = selected_props(f, &q.sel.properties);
+    let crs = q.crs;
+    let precision = if crs.is_geographic() {
+        q.precision
+    } else {
+        q.precision.saturating_sub(5).max(1)
+    };
+    layers::feature_json(f, &props, precision, &mut |c| crs::from_crs84(crs, c))
+        .map_err(|e| ApiError::from(e).for_param("crs"))
+}
+
+fn url_with(base: &str, path: &str, pairs: &[(String, String)], set: &[(&str, String)]) -> String {
+    let mut out: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+        .cloned()
+        .collect();
+    out.extend(set.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let qs: Vec<String> = out
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    format!("{base}{path}?{}", qs.join("&"))
+}
+
+pub(super) async fn items(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    let served = state.snapshot();
+    let layer = find_layer(&served, &path)?;
+    let q = parse_items_query(&req, layer, &p)?;
+    let idx = select(layer, &q);
+    let matched = idx.len() as u64;
+    let start = q.offset.min(matched) as usize;
+    let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;
+    let page = &idx[start..end];
+    if q.format == Format::Csv {
+        let body = super::csv::csv_body(layer, page, &q)?;
+        let mut resp = respond(&req, &served, "text/csv; charset=utf-8", body);
+        let (k, v) = content_crs(q.crs);
+        resp.headers_mut().insert(k, v);
+        resp.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", layer.id))
+                .expect("ascii"),
+        );
+        return Ok(resp);
+    }
+    let base = base_url(&req);
+    let path_s = format!("/collections/{}/items", layer.id);
+    let mut links = vec![
+        link(
+            url_with(&base, &path_s, &p, &[]),
+            "self",
+            GEOJSON,
+            "This page",
+        ),
+        link(
+            url_with(&base, &path_s, &p, &[("f", "csv".into())]),
+            "alternate",
+            CSV,
+            "This page as CSV",
+        ),
+        link(
+            format!("{base}/collections/{}", layer.id),
+            "collection",
+            JSON,
+            "The collection",
+        ),
+    ];
+    if (end as u64) < matched {
+        links.push(link(
+            url_with(
+                &base,
+                &path_s,
+                &p,
+                &[("offset", end.to_string()), ("limit", q.limit.to_string())],
+            ),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
+    }
+    if q.offset > 0 {
+        let prev = q
+            .offset
+            .saturating_sub(q.limit)
+            .min(matched.saturating_sub(1));
+        links.push(link(
+            url_with(
+                &base,
+                &path_s,
+                &p,
+                &[("offset", prev.to_string()), ("limit", q.limit.to_string())],
+            ),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
+    }
+    let mut body = String::with_capacity(
+        page.iter()
+            .map(|&i| layer.features[i].json.len() + 1)
+            .sum::<usize>()
+            + 1024,
+    );
+    body.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
+    for (n, &i) in page.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(&feature_text(&layer.features[i], &q)?);
+    }
+    body.push_str("],\"numberMatched\":");
+    body.push_str(&matched.to_string());
+    body.push_str(",\"numberReturned\":");
+    body.push_str(&page.len().to_string());
+    body.push_str(",\"timeStamp\":");
+    body.push_str(
+        &json!(served
+            .built_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .to_string(),
+    );
+    body.push_str(",\"links\":");
+    body.push_str(&Value::Array(links).to_string());
+    if let Some(n) = q.clamped_from {
+        body.push_str(",\"notes\":");
+        body.push_str(
+            &json!([format!(
+                "limit={n} exceeds the maximum of {MAX_LIMIT}; {MAX_LIMIT} was used"
+            )])
+            .to_string(),
+        );
+    }
+    body.push('}');
+    let mut resp = respond(&req, &served, GEOJSON, body);
+    let (k, v) = content_crs(q.crs);
+    resp.headers_mut().insert(k, v);
+    if let Some(n) = q.clamped_from {
+        resp.headers_mut().insert(
+            header::WARNING,
+            HeaderValue::from_str(&format!(
+                "199 compute-atlas \"limit {n} clamped to {MAX_LIMIT}\""
+            ))
+            .expect("ascii"),
+        );
+    }
+    Ok(resp)
+}
+
+pub(super) async fn item(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f", "crs", "properties", "precision"])?;
+    negotiate(&req, get(&p, "f"), false)?;
+    let served = state.snapshot();
+    let (cid, fid) = path.into_inner();
+    let layer = find_layer(&served, &cid)?;
+    let i = layer
+        .feature_index(&fid)
+        .ok_or_else(|| ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`")))?;
+    let q = parse_items_query(&req, layer, &p)?;
+    let f = &layer.features[i];
+    let text = feature_text(f, &q)?;
+    let base = base_url(&req);
+    let fid_enc =
+        percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let links = json!([
+        link(
+            format!("{base}/collections/{cid}/items/{fid_enc}"),
+            "self",
+            GEOJSON,
+            "This feature"
+        ),
+        link(
+            format!("{base}/collections/{cid}"),
+            "collection",
+            JSON,
+            "The collection"
+        ),
+    ]);
+    // Insert the links before the closing brace of the feature object.
+    let body = format!("{},\"links\":{}}}", &text[..text.len() - 1], links);
+    let mut resp = respond(&req, &served, GEOJSON, body);
+    let (k, v) = content_crs(q.crs);
+    resp.headers_mut().insert(k, v);
+    Ok(resp)
+}

@@ -1,0 +1,145 @@
+//! What OGC API - Features contributes to the OpenAPI document: the collections, and per
+//! collection its items, one feature, and queryables, with the schema of its features.
+
+use serde_json::{json, Map, Value};
+
+use super::super::oas::{param, responses, simple, Paths};
+use super::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::crs::Crs;
+use crate::layers::{GeometryKind, Layer};
+
+fn common_items_params() -> Vec<Value> {
+    vec![
+        param(
+            "f",
+            "Output format",
+            json!({"type": "string", "enum": ["json", "geojson", "csv"]}),
+        ),
+        param(
+            "limit",
+            &format!("Page size, 1 to {MAX_LIMIT} (larger values are clamped)"),
+            json!({"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT}),
+        ),
+        param(
+            "offset",
+            "Number of features to skip",
+            json!({"type": "integer", "minimum": 0, "default": 0}),
+        ),
+        param(
+            "bbox",
+            "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs",
+            json!({"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}),
+        ),
+        param(
+            "bbox-crs",
+            "CRS of bbox (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
+        ),
+        param(
+            "crs",
+            "CRS of the output (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
+        ),
+        param(
+            "datetime",
+            "Instant or interval (a/b, ../b, a/..), RFC 3339; collections with dates only",
+            json!({"type": "string"}),
+        ),
+        param(
+            "properties",
+            "Comma-separated properties to return",
+            json!({"type": "array", "items": {"type": "string"}}),
+        ),
+        param(
+            "sortby",
+            "Comma-separated properties, +asc (default) or -desc",
+            json!({"type": "array", "items": {"type": "string"}}),
+        ),
+        param(
+            "precision",
+            "Decimal places of degrees in the output (default 5, about 1 m)",
+            json!({"type": "integer", "minimum": 0, "maximum": 9}),
+        ),
+    ]
+}
+
+/// Paths that do not depend on the layers.
+pub fn paths(paths: &mut Paths) {
+    paths.insert(
+        "/collections".into(),
+        simple("The collections", "getCollections"),
+    );
+}
+
+/// The paths and schemas of one collection.
+pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
+    let id = layer.id;
+    let mut props = Map::new();
+    for p in &layer.properties {
+        props.insert(
+            p.name.into(),
+            json!({"type": p.kind.json_type(), "nullable": true, "description": p.description}),
+        );
+    }
+    let props_name = format!("{}-properties", id);
+    schemas.insert(
+        props_name.clone(),
+        json!({"type": "object", "properties": props}),
+    );
+    let geom = match layer.geometry {
+        GeometryKind::None => json!({"nullable": true, "type": "object"}),
+        g => {
+            json!({"type": "object", "properties": {"type": {"type": "string", "enum": [g.name()]}, "coordinates": {"type": "array"}}})
+        }
+    };
+    let feature = json!({"type": "object", "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "string"},
+        "geometry": geom,
+        "properties": {"$ref": format!("#/components/schemas/{props_name}")},
+    }});
+    schemas.insert(format!("{id}-feature"), feature);
+    let mut params = common_items_params();
+    for p in layer.properties.iter().filter(|p| p.queryable) {
+        params.push(param(
+            p.name,
+            &format!(
+                "Equality filter (case-insensitive for text): {}",
+                p.description
+            ),
+            json!({"type": p.kind.json_type()}),
+        ));
+    }
+    paths.insert(
+        format!("/collections/{id}"),
+        simple(
+            &format!("Collection {id}"),
+            &format!("describeCollection-{id}"),
+        ),
+    );
+    paths.insert(
+        format!("/collections/{id}/queryables"),
+        json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
+            "responses": responses("application/schema+json", json!({"type": "object"}))}}),
+    );
+    paths.insert(
+        format!("/collections/{id}/items"),
+        json!({"get": {"summary": format!("Features of {id}"), "operationId": format!("getFeatures-{id}"),
+            "parameters": params,
+            "responses": responses("application/geo+json", json!({"type": "object", "properties": {
+                "type": {"type": "string"},
+                "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
+                "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+                "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}))}}),
+    );
+    paths.insert(
+        format!("/collections/{id}/items/{{featureId}}"),
+        json!({"get": {"summary": format!("One feature of {id}"), "operationId": format!("getFeature-{id}"),
+            "parameters": [
+                {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}},
+                param("crs", "CRS of the output", json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()})),
+                param("f", "Output format", json!({"type": "string", "enum": ["json", "geojson"]})),
+            ],
+            "responses": responses("application/geo+json", json!({"$ref": format!("#/components/schemas/{id}-feature")}))}}),
+    );
+}

@@ -1,0 +1,165 @@
+//! HTTP helpers every API part shares: content negotiation, links, the base URL, query
+//! parameters, and conditional (ETag) responses. Imports no API part.
+
+use std::hash::{Hash, Hasher};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::negotiation;
+use super::query;
+use super::{ApiError, Served};
+use crate::crs::Crs;
+
+pub const GEOJSON: &str = "application/geo+json";
+pub const JSON: &str = "application/json";
+pub const CSV: &str = "text/csv";
+pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+/// Output format asked for by `f` or the Accept header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// Media types answered with JSON, in the server's order of preference. Browsers asking for
+/// text/html get JSON, which they display.
+const JSON_TYPES: [&str; 6] = [
+    GEOJSON,
+    JSON,
+    "application/problem+json",
+    "application/vnd.oai.openapi+json",
+    "application/schema+json",
+    "text/html",
+];
+
+/// Reads `f` (json, geojson, csv) or negotiates from Accept (q-values, wildcards); `f`
+/// overrides Accept. Nothing acceptable is 406, listing what is offered.
+pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<Format, ApiError> {
+    match f.map(|s| s.to_ascii_lowercase()) {
+        Some(f) if f == "json" || f == "geojson" => return Ok(Format::Json),
+        Some(f) if f == "csv" && allow_csv => return Ok(Format::Csv),
+        Some(f) => {
+            let allowed = if allow_csv {
+                "json, geojson, csv"
+            } else {
+                "json"
+            };
+            return Err(ApiError::not_acceptable(format!(
+                "format f={f} is not offered here; use one of: {allowed}"
+            )));
+        }
+        None => {}
+    }
+    let mut offers = JSON_TYPES.to_vec();
+    if allow_csv {
+        offers.push(CSV);
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    match negotiation::choose(accept, &offers) {
+        Some(CSV) => Ok(Format::Csv),
+        Some(_) => Ok(Format::Json),
+        None => {
+            let offered: &[&'static str] = if allow_csv {
+                &[GEOJSON, JSON, CSV]
+            } else {
+                &[GEOJSON, JSON]
+            };
+            Err(ApiError::not_acceptable(format!(
+                "cannot produce any of the media types in Accept: {}; offered: {}",
+                accept.unwrap_or(""),
+                offered.join(", ")
+            ))
+            .offering(offered))
+        }
+    }
+}
+
+/// The service's base URL as the client sees it (scheme and host of the request).
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn etag_for(served: &Served, req: &HttpRequest) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    req.path().hash(&mut h);
+    req.query_string().hash(&mut h);
+    format!("W/\"{}-{:016x}\"", served.version, h.finish())
+}
+
+/// Answers 304 when the client's `If-None-Match` names the current ETag, else sets ETag and
+/// caching headers.
+pub fn respond<B: actix_web::body::MessageBody + 'static>(
+    req: &HttpRequest,
+    served: &Served,
+    content_type: &str,
+    body: B,
+) -> HttpResponse {
+    let etag = etag_for(served, req);
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| negotiation::none_match_hits(v, &etag));
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60, must-revalidate"));
+    if matches {
+        return b.finish();
+    }
+    b.insert_header((header::CONTENT_TYPE, content_type))
+        .body(body)
+}
+
+/// The `Content-Crs` header of a response in `crs`.
+pub fn content_crs(crs: Crs) -> (header::HeaderName, HeaderValue) {
+    (
+        header::HeaderName::from_static("content-crs"),
+        HeaderValue::from_str(&format!("<{}>", crs.uri())).expect("URI is ASCII"),
+    )
+}
+
+pub fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(query::parse_pairs(req.query_string())?)
+}
+
+pub fn only_params(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiError> {
+    for (k, _) in pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter `{k}`; this resource accepts: {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The checks of a metadata document: only `f`, and JSON acceptable.
+pub fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
+    let p = pairs(req)?;
+    only_params(&p, &["f"])?;
+    negotiate(req, get(&p, "f"), false)?;
+    Ok(())
+}
+
+pub fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
+    json!({"href": href, "rel": rel, "type": ty, "title": title})
+}

@@ -1,0 +1,210 @@
+//! Landing page, conformance, the OpenAPI document, and what every resource does (CORS,
+//! gzip, ETags, 4xx for bad paths and parameters).
+
+use actix_web::http::StatusCode;
+use serde_json::Value;
+
+use crate::common;
+use crate::common::http::{bad, get, get_with, ids, link, local};
+
+#[actix_web::test]
+async fn landing_conformance_and_api() {
+    let r = get("/").await;
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    for (rel, ty) in [
+        ("self", "application/json"),
+        (
+            "service-desc",
+            "application/vnd.oai.openapi+json;version=3.0",
+        ),
+        ("conformance", "application/json"),
+        ("data", "application/json"),
+        ("service-doc", "text/html"),
+    ] {
+        assert_eq!(
+            link(&v, rel).unwrap_or_else(|| panic!("no {rel}"))["type"],
+            ty
+        );
+    }
+    let c = get("/conformance").await.json();
+    let classes: Vec<&str> = c["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"));
+    assert!(
+        !classes.iter().any(|c| c.ends_with("/html")),
+        "no HTML encoding is served"
+    );
+    let r = get("/api").await;
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/vnd.oai.openapi+json;version=3.0")
+    );
+    let api = r.text();
+    let doc: Value = serde_json::from_str(&api).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let params = doc["paths"]["/collections/sites/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for p in [
+        "limit",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "sortby",
+        "properties",
+        "status",
+        "province",
+    ] {
+        assert!(
+            params.iter().any(|x| x["name"] == p),
+            "sites items lacks parameter {p}"
+        );
+    }
+    assert!(doc["paths"]["/collections/counties/items/{featureId}"].is_object());
+    // Self-contained: every $ref is local.
+    for (i, _) in api.match_indices("\"$ref\":\"") {
+        assert!(
+            api[i + 8..].starts_with("#/"),
+            "external $ref near {}",
+            &api[i..i + 60]
+        );
+    }
+}
+
+#[actix_web::test]
+async fn http_niceties_cors_gzip_etag() {
+    let r = get_with(
+        "/collections/sites/items",
+        &[("Origin", "http://example.org")],
+    )
+    .await;
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("http://example.org")
+    );
+    let r = get_with(
+        "/collections/counties/items?limit=50",
+        &[("Accept-Encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(r.header("content-encoding").as_deref(), Some("gzip"));
+    let r = get("/collections/sites/items?limit=5").await;
+    let etag = r.header("etag").unwrap();
+    assert!(r.header("cache-control").unwrap().contains("max-age"));
+    let r2 = get_with(
+        "/collections/sites/items?limit=5",
+        &[("If-None-Match", etag.as_str())],
+    )
+    .await;
+    assert_eq!(r2.status, StatusCode::NOT_MODIFIED);
+    let r3 = get_with(
+        "/collections/sites/items?limit=6",
+        &[("If-None-Match", etag.as_str())],
+    )
+    .await;
+    assert_eq!(r3.status, 200, "another query has another ETag");
+}
+
+#[actix_web::test]
+async fn path_tricks_get_4xx_json_never_a_file() {
+    for uri in [
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/%2e%2e/Cargo.toml",
+        "/assets/..%2F..%2FCargo.toml",
+        "/assets/%2e%2e%2fsrc%2fmain.rs",
+        "/collections/..%2Fconformance",
+        "/collections/sites%2F..%2Fcounties/items",
+        "/collections/sites/items/..%2F..%2Fapi",
+        "/collections/sites/items/%2e%2e",
+        "/plots/..%2Fchoropleth.png",
+    ] {
+        let r = get(uri).await;
+        assert!(r.status.is_client_error(), "{uri}: {}", r.status);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "{uri}"
+        );
+        assert!(
+            !r.text().contains("[package]") && !r.text().contains("fn main"),
+            "{uri} leaked a file"
+        );
+    }
+}
+
+/// Every parameter of every endpoint, given garbage, answers 4xx with a JSON body: never 500.
+#[actix_web::test]
+async fn garbage_parameters_never_reach_500() {
+    let endpoints = [
+        "/collections/sites/items",
+        "/collections/counties/items",
+        "/collections/sites/items/xj-yiwu-acc",
+        "/analytics/counties",
+        "/analytics/sites/xj-yiwu-acc/power",
+        "/analytics/summary",
+        "/plots/choropleth.png",
+        "/plots/top-counties.svg",
+        "/collections/counties/tiles/WebMercatorQuad/5/11/24",
+        "/collections/sites/tiles/WebMercatorQuad",
+    ];
+    let params = [
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "properties",
+        "sortby",
+        "precision",
+        "f",
+        "province",
+        "sort",
+        "top",
+        "radius_km",
+        "metric",
+        "width",
+        "height",
+        "scale",
+        "lang",
+        "breaks",
+        "level",
+        "title",
+        "zzz",
+    ];
+    let values = [
+        "",
+        "NaN",
+        "inf",
+        "-1",
+        "1e309",
+        "99999999999999999999",
+        "%00",
+        "a,b,c,d",
+        "..",
+        "%FF%FE",
+        "1,2,3,4,5",
+        "2025-99-99/..",
+    ];
+    for e in endpoints {
+        for p in params {
+            for v in values {
+                let uri = format!("{e}?{p}={v}");
+                let r = get(&uri).await;
+                assert!(r.status.as_u16() < 500, "{uri}: {} {}", r.status, r.text());
+                if !r.status.is_success() {
+                    let ct = r.header("content-type").unwrap_or_default();
+                    assert_eq!(ct, "application/problem+json", "{uri}");
+                    assert!(!r.json()["detail"].as_str().unwrap().is_empty(), "{uri}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The HTTP API, one module per API part, in one test binary (each binary links the whole
+//! stack): through actix's test service on the real data (with the power-plant files when
+//! available), and GDAL/OGR as a real client against the real binary.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod analytics;
+mod cache;
+mod core;
+mod features;
+mod gdal;
+mod negotiation;
+mod plots;
+mod tiles;
