@@ -11,6 +11,7 @@ pub mod crs;
 pub mod figures;
 pub mod index;
 pub mod layers;
+pub mod metrics;
 pub mod load;
 pub mod model;
 pub mod plot;
