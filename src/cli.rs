@@ -363,6 +363,7 @@ fn check(data: &DataArgs, all: bool) -> Result<ExitCode> {
         println!("(plant capacity unknown: no plant file loaded)");
     }
     println!("note: PFLOPS sums add figures of different scopes (built, phase 1, planned lower bounds); read each site's pflops_scope before quoting.");
+    println!("note: PFLOPS and planned count each overlap group once (at least); the plain sums are larger by what the table below lists.");
     print_overlaps(&atlas);
     if strict && errors > 0 {
         println!("strict: failing because of {errors} data error(s)");
