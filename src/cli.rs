@@ -363,11 +363,57 @@ fn check(data: &DataArgs, all: bool) -> Result<ExitCode> {
         println!("(plant capacity unknown: no plant file loaded)");
     }
     println!("note: PFLOPS sums add figures of different scopes (built, phase 1, planned lower bounds); read each site's pflops_scope before quoting.");
+    println!("note: PFLOPS and planned count each overlap group once (at least); the plain sums are larger by what the table below lists.");
+    print_overlaps(&atlas);
     if strict && errors > 0 {
         println!("strict: failing because of {errors} data error(s)");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Per province: the rows in overlap groups and what counting each group once removed from the
+/// plain sums (the at-least figures are the plain sums minus this).
+fn print_overlaps(atlas: &Atlas) {
+    println!();
+    println!(
+        "overlap groups (overlaps_with): {} group(s), {} row(s); sums count each group once",
+        atlas.overlap_groups.len(),
+        atlas.overlap_groups.iter().map(Vec::len).sum::<usize>()
+    );
+    println!(
+        "{:<15} {:>5} {:>10} {:>10} {:>10} {:>8} {:>8} {:>16}",
+        "province", "rows", "-PFLOPS", "-oper.", "-planned", "-chips", "-racks", "-investment CNY"
+    );
+    let removed = |at_least: Option<f64>, upper: Option<f64>| match (at_least, upper) {
+        (Some(a), Some(u)) => fmt_opt(Some(u - a)),
+        _ => "-".to_string(),
+    };
+    let mut rows: Vec<(&str, &compute_atlas::figures::UnitFigures)> = atlas
+        .provinces
+        .iter()
+        .zip(&atlas.province_figures)
+        .filter(|(_, f)| f.overlap_sites.is_some())
+        .map(|(p, f)| (p.short_en.as_str(), f))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    for (name, f) in rows {
+        let n = f
+            .overlap_sites
+            .as_deref()
+            .map_or(0, |s| s.split(" | ").count());
+        println!(
+            "{:<15} {:>5} {:>10} {:>10} {:>10} {:>8} {:>8} {:>16}",
+            name,
+            n,
+            removed(f.pflops_reported, f.pflops_reported_upper),
+            removed(f.pflops_operational, f.pflops_operational_upper),
+            removed(f.pflops_planned_total, f.pflops_planned_total_upper),
+            removed(f.chips, f.chips_upper),
+            removed(f.racks, f.racks_upper),
+            removed(f.investment_cny, f.investment_cny_upper),
+        );
+    }
 }
 
 fn locate(data: &DataArgs, lon: f64, lat: f64) -> Result<ExitCode> {

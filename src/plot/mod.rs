@@ -17,8 +17,6 @@ mod text;
 
 use std::fmt;
 
-use serde_json::{Map, Value};
-
 use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::ProvinceInfo;
@@ -109,7 +107,7 @@ impl PlotKind {
 
     fn default_metric(self) -> &'static str {
         match self {
-            PlotKind::Choropleth => "pflops_per_10k_km2",
+            PlotKind::Choropleth => crate::metrics::DEFAULT_METRIC,
             _ => "pflops_reported",
         }
     }
@@ -211,32 +209,27 @@ pub struct PlotRequest {
     pub level: PlotLevel,
 }
 
-/// Names of the numeric unit properties a plot can use as `metric` (the figure properties of
-/// the county layer, in their declared order).
+/// Names of the numeric unit properties a plot can use as `metric`: the county metrics of the
+/// catalogue, in their declared order.
 pub fn metric_names() -> Vec<String> {
-    let mut m = Map::new();
-    crate::layers::figure_values(&UnitFigures::default(), &mut m);
-    m.keys().cloned().collect()
+    crate::metrics::METRICS
+        .iter()
+        .filter(|m| m.exists_at(crate::figures::Level::County))
+        .map(|m| m.name.to_string())
+        .collect()
 }
 
-/// The value of `metric` of a unit, as the layers serve it; `None` when unknown.
+/// The value of `metric` of a unit, as the layers serve it; `None` when unknown or not a metric.
 pub fn metric_value(f: &UnitFigures, metric: &str) -> Option<f64> {
-    let mut m = Map::new();
-    crate::layers::figure_values(f, &mut m);
-    m.get(metric).and_then(Value::as_f64)
+    crate::metrics::metric(metric).and_then(|m| (m.value)(f))
 }
 
 /// Values of `metric` for all units of a level, aligned with `figures`.
 pub(crate) fn metric_values(figures: &[UnitFigures], metric: &str) -> Vec<Option<f64>> {
-    let mut m = Map::new();
-    figures
-        .iter()
-        .map(|f| {
-            m.clear();
-            crate::layers::figure_values(f, &mut m);
-            m.get(metric).and_then(Value::as_f64)
-        })
-        .collect()
+    match crate::metrics::metric(metric) {
+        Some(m) => figures.iter().map(|f| (m.value)(f)).collect(),
+        None => vec![None; figures.len()],
+    }
 }
 
 impl PlotRequest {

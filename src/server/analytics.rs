@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(|r, s| units(r, s, Level::Province)),
     )
     .route("/analytics/sites/{id}/power", web::get().to(site_power))
-    .route("/analytics/summary", web::get().to(summary));
+    .route("/analytics/summary", web::get().to(summary))
+    .route("/analytics/metrics", web::get().to(metrics));
 }
 
 impl From<AnalyticsError> for ApiError {
@@ -162,5 +163,16 @@ async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             "all_western_provinces": analytics::summary(atlas, &[])?,
         }),
     };
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+/// The metric catalogue: every unit metric with type, unit, labels, description, levels, default
+/// classification and whether it is an at-least (deduplicated) sum.
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f"])?;
+    negotiate(&req, get(&p, "f"), false)?;
+    let served = state.snapshot();
+    let body = crate::metrics::catalogue_json();
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
