@@ -7,6 +7,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+mod bases;
+
+pub use bases::{BaseCover, BasePlace};
+
 use crate::figures::{self, Level, PlantFacts, SiteFacts, UnitFigures};
 use crate::index::{Nearby, PointIndex, RegionIndex};
 use crate::load::{self, BoundaryFiles, LoadError, PlantFormat, Problem, Problems, Severity};
@@ -102,7 +106,12 @@ pub struct Atlas {
     pub plant_counties: Vec<Option<usize>>,
     pub plant_files: Vec<PlantFile>,
     pub province_stats: Vec<ProvinceStat>,
+    /// Every valid row of `renewable_bases.csv`, located or not.
     pub renewable_bases: Vec<RenewableBase>,
+    /// Per base: its dissolved outline, `None` for the rows without a place.
+    pub base_places: Vec<Option<BasePlace>>,
+    /// The bases covering each county, prefecture and site.
+    pub base_cover: BaseCover,
     pub chips: Vec<Chip>,
     pub county_index: RegionIndex,
     pub prefecture_index: RegionIndex,
@@ -159,8 +168,8 @@ impl Atlas {
         sites.sort_by(|a, b| a.id.cmp(&b.id));
         let province_stats =
             load::load_province_stats(&dir.join("province_power.csv"), &mut problems)?;
-        let renewable_bases =
-            load::load_renewable_bases(&dir.join("renewable_bases.csv"), &mut problems)?;
+        let bases_path = dir.join("renewable_bases.csv");
+        let renewable_bases = load::load_renewable_bases(&bases_path, &mut problems)?;
         let chips_path = dir.join("chips.csv");
         let chips = if chips_path.exists() {
             load::load_chips(&chips_path, &mut problems)?
@@ -315,6 +324,23 @@ impl Atlas {
             .collect();
         lap("locate", &mut timings);
 
+        // Place the renewable bases on the units their rows name.
+        let units = bases::Units {
+            counties: &counties,
+            prefectures: &prefectures,
+            county_by_adcode: &county_by_adcode,
+            pref_by_adcode: &pref_by_adcode,
+        };
+        let renewable_bases = bases::check_units(
+            renewable_bases,
+            &bases_path.display().to_string(),
+            &units,
+            &mut problems,
+        );
+        let base_places = bases::place_bases(&renewable_bases, &units);
+        let base_cover = bases::cover(&renewable_bases, &units, &site_places);
+        lap("bases", &mut timings);
+
         // Figures.
         let (site_group, overlap_groups) = crate::model::overlap_groups(&sites);
         let site_facts: Vec<SiteFacts> = sites
@@ -446,6 +472,8 @@ impl Atlas {
             plant_files,
             province_stats,
             renewable_bases,
+            base_places,
+            base_cover,
             chips,
             county_index,
             prefecture_index,

@@ -18,6 +18,11 @@ use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::{Fuel, ProvinceInfo};
 
+mod bases;
+
+use bases::{cover_props, insert_cover, renewable_bases, Covered};
+pub use bases::{renewable_programmes, PROGRAMMES_PATH};
+
 /// Decimal places of degrees in default output: 1e-5° is about 1 m.
 pub const DEFAULT_PRECISION: u8 = 5;
 
@@ -56,7 +61,7 @@ pub struct PropDef {
 pub enum GeometryKind {
     Point,
     MultiPolygon,
-    /// Features without geometry (the renewable bases have only textual locations).
+    /// Features without geometry (no layer has had one since the renewable bases were placed).
     None,
 }
 
@@ -92,6 +97,14 @@ pub struct LayerFeature {
     pub json: String,
 }
 
+/// A resource of the service related to a collection (a path below the service's base URL).
+#[derive(Debug, Clone)]
+pub struct RelatedLink {
+    pub path: &'static str,
+    pub media_type: &'static str,
+    pub title: &'static str,
+}
+
 /// A collection of features of one kind.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -106,6 +119,8 @@ pub struct Layer {
     pub temporal_property: Option<&'static str>,
     pub extent: Option<[f64; 4]>,
     pub temporal_extent: Option<(NaiveDate, NaiveDate)>,
+    /// Related resources the collection document links to (rel `related`).
+    pub related: Vec<RelatedLink>,
     /// The features' bounding boxes, for box and tile queries.
     bbox_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
@@ -140,6 +155,7 @@ impl Layer {
             temporal_property: None,
             extent: None,
             temporal_extent: None,
+            related: Vec::new(),
             bbox_index: RTree::new(),
         })
     }
@@ -458,7 +474,7 @@ pub fn build_layers(atlas: &Atlas) -> Vec<Layer> {
 
 fn sites(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = vec![
+    let mut properties = vec![
         p("id", String, "Stable site id, <province>-<place>-<short name>"),
         p("name_en", String, "English name"),
         p("name_zh", String, "Chinese name as reported"),
@@ -494,12 +510,14 @@ fn sites(atlas: &Atlas) -> Layer {
         p("overlaps_with", String, "Ids of sites whose figures may also be counted in this one's, ' | '-separated; sums count each such group once; null when none"),
         q("overlap_group", String, "Overlap group (named after its first site); null when the site overlaps none"),
     ];
+    properties.extend(cover_props(Covered::Site));
     let features = atlas
         .sites
         .iter()
         .zip(&atlas.site_places)
         .zip(&atlas.site_group)
-        .map(|((s, place), group)| {
+        .zip(&atlas.base_cover.sites)
+        .map(|(((s, place), group), bases)| {
             let located = place.county.map(|i| &atlas.counties[i]);
             let group = group.map(|g| &atlas.overlap_groups[g]);
             let mut m = Map::new();
@@ -573,6 +591,7 @@ fn sites(atlas: &Atlas) -> Layer {
                 "overlap_group".into(),
                 group.map_or(Value::Null, |g| json!(atlas.sites[g[0]].id)),
             );
+            insert_cover(atlas, bases, &mut m);
             let period = s.reported_date.map(|d| (d.start(), d.end()));
             feature(
                 s.id.clone(),
@@ -601,7 +620,7 @@ fn admin_props(extra: Vec<PropDef>) -> Vec<PropDef> {
 
 fn counties(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = admin_props(vec![
+    let mut extra = vec![
         p("adcode", String, "Six-digit national division code"),
         p("name_zh", String, "Chinese name"),
         q("name_en", String, "English name"),
@@ -623,12 +642,15 @@ fn counties(atlas: &Atlas) -> Layer {
             Boolean,
             "A city of the Xinjiang Production and Construction Corps",
         ),
-    ]);
+    ];
+    extra.extend(cover_props(Covered::County));
+    let properties = admin_props(extra);
     let features = atlas
         .counties
         .iter()
         .zip(&atlas.county_figures)
-        .map(|(c, f)| {
+        .zip(&atlas.base_cover.counties)
+        .map(|((c, f), bases)| {
             let mut m = Map::new();
             m.insert("adcode".into(), json!(c.adcode.to_string()));
             m.insert("name_zh".into(), json!(c.name_zh));
@@ -652,6 +674,7 @@ fn counties(atlas: &Atlas) -> Layer {
             m.insert("province_zh".into(), json!(c.province_zh));
             m.insert("province_en".into(), json!(c.province_en));
             m.insert("xpcc".into(), json!(c.xpcc));
+            insert_cover(atlas, bases, &mut m);
             figure_values(f, &mut m);
             feature(
                 c.adcode.to_string(),
@@ -681,7 +704,7 @@ fn counties(atlas: &Atlas) -> Layer {
 
 fn prefectures(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = admin_props(vec![
+    let mut extra = vec![
         p("adcode", String, "Six-digit national division code"),
         p("name_zh", String, "Chinese name"),
         q("name_en", String, "English name"),
@@ -689,12 +712,15 @@ fn prefectures(atlas: &Atlas) -> Layer {
         q("province", String, "Province (short English name)"),
         p("province_zh", String, "Province, Chinese"),
         p("province_en", String, "Province, full English title"),
-    ]);
+    ];
+    extra.extend(cover_props(Covered::Prefecture));
+    let properties = admin_props(extra);
     let features = atlas
         .prefectures
         .iter()
         .zip(&atlas.prefecture_figures)
-        .map(|(c, f)| {
+        .zip(&atlas.base_cover.prefectures)
+        .map(|((c, f), bases)| {
             let mut m = Map::new();
             m.insert("adcode".into(), json!(c.adcode.to_string()));
             m.insert("name_zh".into(), json!(c.name_zh));
@@ -709,6 +735,7 @@ fn prefectures(atlas: &Atlas) -> Layer {
             );
             m.insert("province_zh".into(), json!(c.province_zh));
             m.insert("province_en".into(), json!(c.province_en));
+            insert_cover(atlas, bases, &mut m);
             figure_values(f, &mut m);
             feature(
                 c.adcode.to_string(),
@@ -897,78 +924,5 @@ fn plants(atlas: &Atlas) -> Layer {
         attribution: plants_attribution(atlas),
         temporal_property: Some("start_year"),
         ..Layer::from_features("power-plants", "Power plants", GeometryKind::Point, properties, features)
-    }
-}
-
-fn renewable_bases(atlas: &Atlas) -> Layer {
-    use PropType::*;
-    let properties = vec![
-        p("name", String, "Base, corridor, hub or cluster"),
-        q(
-            "type",
-            String,
-            "desert_base, uhv_export_corridor, dc_cluster, ...",
-        ),
-        q(
-            "province",
-            String,
-            "Province, 'multiple' or a '; '-separated list",
-        ),
-        p(
-            "admin_hint",
-            String,
-            "Where it is, as described by the source",
-        ),
-        p(
-            "capacity_text",
-            String,
-            "Capacity as described by the source",
-        ),
-        p(
-            "capacity_mw",
-            Number,
-            "Capacity, MW (scopes differ: do not sum)",
-        ),
-        p("status_as_of", String, "Status and its date"),
-        p("source_url", String, "Source"),
-        p("notes", String, "Scope and caveats"),
-    ];
-    let mut used = std::collections::HashSet::new();
-    let features = atlas
-        .renewable_bases
-        .iter()
-        .map(|b| {
-            let slug: std::string::String = b
-                .name
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
-            let mut id = slug
-                .split('-')
-                .filter(|s| !s.is_empty())
-                .take(8)
-                .collect::<Vec<_>>()
-                .join("-");
-            while !used.insert(id.clone()) {
-                id.push_str("-2");
-            }
-            let mut m = Map::new();
-            m.insert("name".into(), json!(b.name));
-            m.insert("type".into(), json!(b.kind));
-            m.insert("province".into(), json!(b.province));
-            m.insert("admin_hint".into(), opt_str(&b.admin_hint));
-            m.insert("capacity_text".into(), opt_str(&b.capacity_text));
-            m.insert("capacity_mw".into(), opt_num(b.capacity_mw));
-            m.insert("status_as_of".into(), opt_str(&b.status_as_of));
-            m.insert("source_url".into(), json!(b.source_url));
-            m.insert("notes".into(), opt_str(&b.notes));
-            feature(id, FeatureGeometry::None, m, None)
-        })
-        .collect();
-    Layer {
-        description: "Large renewable-energy bases, UHV export corridors and national data-centre hubs and clusters. The sources give places only as text, so these features have no geometry.".into(),
-        attribution: "compute-atlas curated table, each row citing its source (source_url)".into(),
-        ..Layer::from_features("renewable-bases", "Renewable bases and computing hubs", GeometryKind::None, properties, features)
     }
 }

@@ -437,6 +437,42 @@ function addLayers(basemapUrl) {
   });
 }
 
+// ---------------------------------------------------------------- renewable bases
+// Outlines of the located renewable bases (vector tiles). An outline is the union of the
+// counties or prefectures the source names, not the base's footprint; a click near one
+// opens a popup with its capacity and source. Every text is escaped, links only http(s).
+const BASE_TILE_PROPS = 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url';
+
+function basePopupHtml(p) {
+  const u = safeUrl(p.source_url);
+  const cap = p.capacity_text || (isNum(p.capacity_mw) ? `${fmtNum(p.capacity_mw)} MW` : UNKNOWN);
+  return `<div class="base-popup"><strong>${esc(p.name || 'Renewable base')}</strong>
+    <div class="hint">${esc(fmtText(p.type))}</div>${dl([
+    ['Units (not the footprint)', fmtText(p.units)],
+    ['Capacity', cap],
+    ['Status as of', fmtText(p.status_as_of)],
+  ])}${u ? `<a href="${esc(u)}" target="_blank" rel="noopener noreferrer">Source</a>` : '<span class="hint">No source link</span>'}</div>`;
+}
+
+function addBaseLayers() {
+  map.addSource('bases', { type: 'vector', tiles: [TILES('renewable-bases', BASE_TILE_PROPS)], minzoom: 0, maxzoom: 12 });
+  map.addLayer({
+    id: 'bases-line', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
+    paint: { 'line-color': '#7ee081', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 1.2, 8, 2.4], 'line-dasharray': [3, 2], 'line-opacity': 0.9 },
+  }, map.getLayer('plants') ? 'plants' : undefined);
+  // A wide transparent line under the outline makes it easy to hit.
+  map.addLayer({
+    id: 'bases-hit', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
+    paint: { 'line-color': '#000000', 'line-width': 10, 'line-opacity': 0 },
+  }, 'bases-line');
+  map.on('click', 'bases-hit', (e) => {
+    const f = e.features && e.features[0];
+    if (!f) return;
+    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setHTML(basePopupHtml(f.properties)).addTo(map);
+  });
+  map.on('mouseenter', 'bases-hit', () => { map.getCanvas().style.cursor = 'pointer'; });
+}
+
 function applyLayerVisibility() {
   for (const [key, ids] of Object.entries(LAYER_IDS)) {
     for (const id of ids) {
@@ -798,11 +834,12 @@ function renderBases() {
   }
   let entries = [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   if (state.province) entries = entries.filter(([k]) => k === state.province || k.startsWith('Several'));
-  $('bases').innerHTML = `<p class="hint">Renewable energy bases have no mapped geometry; they are listed by province.</p>` +
+  $('bases').innerHTML = `<p class="hint">Bases whose sources name their counties or prefectures are outlined on the map (dashed green: the units, not the footprint); national plans and lists have no place. All are listed by province.</p>` +
     (entries.length ? entries.map(([prov, list]) => `<h4>${esc(prov)} <span class="hint">${list.length}</span></h4><ul class="bases">${list.map((p) => {
       const u = safeUrl(p.source_url);
       return `<li><strong>${esc(p.name)}</strong>
         <span class="hint">${esc([p.type, p.admin_hint].filter(Boolean).join(' · '))}</span>
+        ${p.units ? `<div class="hint">On the map: ${esc(p.units)}</div>` : ''}
         <div>Capacity: ${esc(p.capacity_text || (isNum(p.capacity_mw) ? `${fmtNum(p.capacity_mw)} MW` : UNKNOWN))}${isNum(p.capacity_mw) ? ` <span class="hint">(${fmtNum(p.capacity_mw)} MW)</span>` : ''}</div>
         <div class="hint">Status as of: ${esc(fmtText(p.status_as_of))}${u ? ` · <a href="${esc(u)}" target="_blank" rel="noopener noreferrer">source</a>` : ''}</div>
         ${p.notes ? `<div class="hint">${esc(p.notes)}</div>` : ''}</li>`;
@@ -1100,14 +1137,15 @@ async function main() {
   if (narrow.matches) setCollapsed(true);
   const t0 = performance.now();
   mapLoaded.then(addCountyLayers);
-  const [collections, config, provinces, sites, analytics, bases] = await Promise.all([
+  const [collections, config, provinces, sites, analytics, bases, programmes] = await Promise.all([
     getJson('/collections', { optional: true }),
     getJson('/config.json', { optional: true }),
     // Figures, labels and extents only (the outlines are tiles): 0.1° is plenty.
     getJson(ITEMS('provinces', '&precision=1')),
     getJson(ITEMS('sites')),
     getJson(`/analytics/counties?sort=-sites&top=10000`).catch((e) => ({ error: String(e.message || e) })),
-    getJson(ITEMS('renewable-bases'), { optional: true }),
+    getJson(ITEMS('renewable-bases', '&precision=1'), { optional: true }),
+    getJson('/analytics/renewable-programmes', { optional: true }),
   ]);
   performance.mark('atlas:fetched');
   data.collections = (collections && collections.collections) || [];
@@ -1134,7 +1172,8 @@ async function main() {
   data.plantsAvailable = data.collections.some((c) => c.id === 'power-plants');
   if (!data.metrics.includes(state.metric)) state.metric = data.metrics.includes(DEFAULT_METRIC) ? DEFAULT_METRIC : data.metrics[0];
   fillMetricSelect();
-  data.bases = (bases && bases.features) || [];
+  data.bases = [...((bases && bases.features) || []),
+    ...((programmes && programmes.rows) || []).map((r) => ({ properties: { ...r, province: r.province || 'multiple' } }))];
   if (!data.plantsAvailable) state.layers.plants = false;
 
   // Province select.
@@ -1153,6 +1192,7 @@ async function main() {
   await mapLoaded;
   performance.mark('atlas:map-loaded');
   addLayers(basemap);
+  addBaseLayers();
   setCountyStates();
   performance.mark('atlas:layers');
   addProvinceLabels();
