@@ -188,6 +188,11 @@ async function main() {
         const got = r.options.map((o) => o.value);
         assert(JSON.stringify(got) === JSON.stringify(names), `fallback menu ${got.length} options, /analytics/counties lists ${names.length}`);
         assert(r.options.every((o) => o.text === o.value.replace(/_/g, ' ')), 'fallback labels are not the names with spaces');
+        // A figure null in every county without a site is summed from sites: no site there is "0 or no recorded site".
+        const rows = await page.evaluate(async (m) => (await (await fetch('/analytics/counties?top=10000')).json()).rows.map((x) => [x.sites, x[m]]), r.selected);
+        const siteFigure = rows.some(([n]) => n === 0) && rows.filter(([n]) => n === 0).every(([, v]) => v == null) && rows.some(([, v]) => typeof v === 'number');
+        const legendText = await page.textContent('#legend-choropleth');
+        assert(/0 or no recorded site/.test(legendText) === siteFigure, `${r.selected}: site figure ${siteFigure}, legend "${legendText.slice(0, 80)}"`);
         return `SKIP metrics-menu check (no /analytics/metrics); fallback menu = ${got.length} /analytics/counties metrics`;
       }
       assert(r.status === 200 && r.body && Array.isArray(r.body.metrics), `/analytics/metrics: HTTP ${r.status}`);
@@ -206,6 +211,8 @@ async function main() {
       if (d.unit && d.unit.en) assert(r.legend.includes(d.unit.en), `legend title "${r.legend}" lacks the unit ${d.unit.en}`);
       assert(/at least/.test(r.legend) === !!d.at_least, `legend title "${r.legend}" and at_least=${d.at_least} disagree`);
       assert(r.hash.includes(`metric=${d.name}`), `URL has no metric=${d.name}`);
+      const legendText = await page.textContent('#legend-choropleth');
+      assert(/0 or no recorded site/.test(legendText) === (d.site_field != null), `${d.name}: site_field ${d.site_field}, legend "${legendText.slice(0, 80)}"`);
       return `${got.length} metrics, default ${d.name}`;
     });
 

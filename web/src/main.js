@@ -91,8 +91,9 @@ function takeData({ collections, provinces, sites, analytics, bases, catalogue }
   } else {
     data.rowsError = (analytics && analytics.error) || 'no rows';
   }
-  // The catalogue when the server has one; else generic labels for the table's metric names.
-  setCatalogue(catalogue, names);
+  // The catalogue when the server has one; else generic labels for the table's metric names
+  // (and its rows tell which figures are summed from sites).
+  setCatalogue(catalogue, names, data.rows);
   data.plantsAvailable = data.collections.some((c) => c.id === 'power-plants');
   data.bases = (bases && bases.features) || [];
 }

@@ -37,17 +37,25 @@ const NAME = /^[a-z0-9_]{1,64}$/;
 // What servers before the catalogue showed first; used only without a catalogue.
 const FALLBACK_DEFAULT = 'pflops_per_10k_km2';
 
+// Without a catalogue, a figure counts as summed from sites when it is null in every
+// county without a site (and known somewhere): there null means "no site", not "unknown".
+function looksSummedFromSites(name, rows) {
+  const empty = rows.filter((r) => r.sites === 0);
+  return empty.length > 0 && empty.every((r) => !isNum(r[name])) && rows.some((r) => isNum(r[name]));
+}
+
 /**
  * Takes the catalogue response, or, when it is null (no route on this server),
- * the `metrics` names of /analytics/counties. Only metrics the county level has
- * are kept: the menu colours counties.
+ * the `metrics` names of /analytics/counties and its `rows`. Only metrics the
+ * county level has are kept: the menu colours counties.
  */
-export function setCatalogue(catalogue, fallbackNames) {
+export function setCatalogue(catalogue, fallbackNames, rows = []) {
   const list = catalogue && Array.isArray(catalogue.metrics) ? catalogue.metrics : null;
   fromServer = !!list;
   const entries = list
     ? list.filter((m) => m && NAME.test(String(m.name))).map(entryOf).filter((e) => !e.levels || e.levels.includes('county'))
-    : (fallbackNames || []).filter((n) => typeof n === 'string' && NAME.test(n)).map((name) => entryOf({ name }));
+    : (fallbackNames || []).filter((n) => typeof n === 'string' && NAME.test(n))
+      .map((name) => ({ ...entryOf({ name }), siteField: looksSummedFromSites(name, rows) ? '' : null }));
   byName = new Map(entries.map((e) => [e.name, e]));
   order = entries.map((e) => e.name);
   const wanted = list ? catalogue.default : FALLBACK_DEFAULT;
