@@ -882,6 +882,7 @@ fn the_merged_qingyang_row_is_gone_from_every_layer_and_table() {
 /// of the changed rows by id.
 fn write_overlaps(dir: &std::path::Path, changes: &[(&str, &str)]) -> HashMap<String, u64> {
     let path = dir.join("sites.csv");
+    let text = std::fs::read(&path).unwrap();
     let mut rdr = csv::Reader::from_path(&path).unwrap();
     let header = rdr.headers().unwrap().clone();
     let col = header.iter().position(|h| h == "overlaps_with").unwrap();
@@ -889,7 +890,10 @@ fn write_overlaps(dir: &std::path::Path, changes: &[(&str, &str)]) -> HashMap<St
     let mut records = Vec::new();
     for r in rdr.records() {
         let r = r.unwrap();
-        let line = r.position().unwrap().line();
+        // The line a text editor shows: csv's own line count runs one short on CRLF files,
+        // so count the newlines before the record's first byte.
+        let start = r.position().unwrap().byte() as usize;
+        let line = 1 + text[..start].iter().filter(|&&c| c == b'\n').count() as u64;
         let mut fields: Vec<String> = r.iter().map(str::to_string).collect();
         if let Some((id, v)) = changes.iter().find(|c| c.0 == fields[0]) {
             fields[col] = v.to_string();
