@@ -882,34 +882,33 @@ fn the_merged_qingyang_row_is_gone_from_every_layer_and_table() {
 /// of the changed rows by id.
 fn write_overlaps(dir: &std::path::Path, changes: &[(&str, &str)]) -> HashMap<String, u64> {
     let path = dir.join("sites.csv");
-    let text = std::fs::read(&path).unwrap();
     let mut rdr = csv::Reader::from_path(&path).unwrap();
     let header = rdr.headers().unwrap().clone();
     let col = header.iter().position(|h| h == "overlaps_with").unwrap();
-    let mut lines = HashMap::new();
     let mut records = Vec::new();
     for r in rdr.records() {
-        let r = r.unwrap();
-        // The line a text editor shows: csv's own line count runs one short on CRLF files,
-        // so count the newlines before the record's first byte.
-        let start = r.position().unwrap().byte() as usize;
-        let line = 1 + text[..start].iter().filter(|&&c| c == b'\n').count() as u64;
-        let mut fields: Vec<String> = r.iter().map(str::to_string).collect();
-        if let Some((id, v)) = changes.iter().find(|c| c.0 == fields[0]) {
+        let mut fields: Vec<String> = r.unwrap().iter().map(str::to_string).collect();
+        if let Some((_, v)) = changes.iter().find(|c| c.0 == fields[0]) {
             fields[col] = v.to_string();
-            lines.insert(id.to_string(), line);
         }
         records.push(fields);
     }
+    // The line a text editor shows for each changed row: newlines written before it, plus one.
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_path(&path)
-        .unwrap();
+        .from_writer(Vec::new());
     w.write_record(&header).unwrap();
+    let mut lines = HashMap::new();
     for r in records {
+        w.flush().unwrap();
+        let written = w.get_ref();
+        let line = 1 + written.iter().filter(|&&c| c == b'\n').count() as u64;
+        if changes.iter().any(|c| c.0 == r[0]) {
+            lines.insert(r[0].clone(), line);
+        }
         w.write_record(&r).unwrap();
     }
-    w.flush().unwrap();
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
     lines
 }
 
