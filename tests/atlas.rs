@@ -544,7 +544,7 @@ fn missing_truncated_and_non_utf8_files_are_errors_not_panics() {
     std::fs::remove_file(dir.path().join("renewable_bases.csv")).unwrap();
     match Atlas::build(&AtlasConfig::new(dir.path())) {
         Err(compute_atlas::AtlasError::Load(LoadError::Io { path, .. })) => {
-            assert!(path.ends_with("renewable_bases.csv"))
+            assert!(path.ends_with("renewable_bases.csv"));
         }
         other => panic!("expected an I/O error, got {:?}", other.map(|_| ())),
     }
@@ -640,7 +640,11 @@ fn malformed_geojson_positions_are_problems_not_panics() {
     let mut problems = Problems::default();
     let counties = load::load_counties(&path, &mut problems).unwrap();
     assert_eq!(counties.len(), 1, "the good feature loads");
-    let reasons: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
+    let reasons: Vec<String> = problems
+        .0
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         reasons
             .iter()

@@ -7,7 +7,7 @@
 //! caller under [`PlotRequest::cache_key`]. Output is deterministic for the same atlas and request.
 
 mod canvas;
-mod charts;
+mod chart;
 pub mod classify;
 pub mod colour;
 pub mod font;
@@ -21,7 +21,7 @@ use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::ProvinceInfo;
 
-pub use charts::top_counties;
+pub use chart::top_counties;
 pub use font::Fonts;
 pub use map::{choropleth_classes, pixel_of, Classes, LegendClass};
 pub use project::ProjectedAtlas;
@@ -53,11 +53,15 @@ fn bad(msg: impl Into<String>) -> PlotError {
 }
 
 /// What to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum PlotKind {
+    /// Counties coloured by a metric, with the sites as circles.
     Choropleth,
+    /// The leading counties by a metric.
     TopCounties,
+    /// Reported compute against operating renewable capacity.
     ComputeVsPower,
+    /// Operating capacity by fuel per province.
     ProvincePower,
 }
 
@@ -120,7 +124,7 @@ impl fmt::Display for PlotKind {
 }
 
 /// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
     Png,
     Svg,
@@ -159,21 +163,21 @@ impl Format {
 }
 
 /// Language of the labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Lang {
     En,
     Zh,
 }
 
 /// Class-break method of the choropleth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Breaks {
     Quantile,
     Jenks,
 }
 
 /// Unit level of `compute-vs-power`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum PlotLevel {
     County,
     Province,
@@ -305,9 +309,9 @@ impl PlotRequest {
                             ))
                         })?;
                     if k == "width" {
-                        r.width = n
+                        r.width = n;
                     } else {
-                        r.height = n
+                        r.height = n;
                     }
                 }
                 "scale" => {
@@ -453,9 +457,9 @@ pub fn render(atlas: &Atlas, req: &PlotRequest, fonts: &Fonts) -> Result<Vec<u8>
             let projected = ProjectedAtlas::cached(atlas)?;
             map::render(atlas, &projected, req, family)
         }
-        PlotKind::TopCounties => charts::render_top(atlas, req, family),
-        PlotKind::ComputeVsPower => charts::render_scatter(atlas, req, family),
-        PlotKind::ProvincePower => charts::render_province_power(atlas, req, family),
+        PlotKind::TopCounties => chart::render_top(atlas, req, family),
+        PlotKind::ComputeVsPower => chart::render_scatter(atlas, req, family),
+        PlotKind::ProvincePower => chart::render_province_power(atlas, req, family),
     }
 }
 

@@ -873,7 +873,9 @@ fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<String, Api
                     crs::from_crs84(crs, c)
                 })
                 .map_err(|e| ApiError::bad_request(format!("crs: {e}")))?;
-                rec.push(geojson_multipolygon_to_wkt(&g));
+                rec.push(geojson_to_wkt(&g).map_err(|e| {
+                    ApiError::internal(format!("writing WKT of `{}` failed: {e}", f.id))
+                })?);
             }
             FeatureGeometry::None => {}
         }
@@ -885,34 +887,15 @@ fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<String, Api
     String::from_utf8(bytes).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// Turns the GeoJSON MultiPolygon text written by `write_geometry` into WKT, reusing its
-/// rounding: `[[[[x,y],...]]]` -> `MULTIPOLYGON(((x y,...)))`.
-fn geojson_multipolygon_to_wkt(g: &str) -> String {
-    let coords = g
-        .trim_start_matches("{\"type\":\"MultiPolygon\",\"coordinates\":")
-        .trim_end_matches('}');
-    let mut out = String::with_capacity(coords.len() + 16);
-    out.push_str("MULTIPOLYGON");
-    let mut depth = 0;
-    for c in coords.chars() {
-        match c {
-            '[' => {
-                depth += 1;
-                if depth < 4 {
-                    out.push('(');
-                }
-            }
-            ']' => {
-                if depth < 4 {
-                    out.push(')');
-                }
-                depth -= 1;
-            }
-            ',' if depth == 4 => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+/// WKT of the GeoJSON geometry text written by `write_geometry`, so that the CSV carries the
+/// same rounded coordinates as the GeoJSON. The text is read back (each number parses to the
+/// value it was printed from, and geozero prints it the same way) and written by geozero's
+/// WKT writer.
+fn geojson_to_wkt(g: &str) -> Result<String, String> {
+    use geozero::ToWkt;
+    let geometry: geojson::Geometry = g.parse().map_err(|e| format!("{e}"))?;
+    let geometry = geo_types::Geometry::<f64>::try_from(geometry).map_err(|e| format!("{e}"))?;
+    geometry.to_wkt().map_err(|e| format!("{e}"))
 }
 
 async fn item(
@@ -963,8 +946,17 @@ mod tests {
     fn wkt_from_geojson_text() {
         let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]]]}";
         assert_eq!(
-            super::geojson_multipolygon_to_wkt(g),
+            super::geojson_to_wkt(g).unwrap(),
             "MULTIPOLYGON(((0 0,1 0,1 1,0 0)))"
         );
+        // A hole, a second polygon and rounded decimals keep their digits as written.
+        let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[94.6881,43.25],[96,43.25],[96,44.125],[94.6881,43.25]],[[95,43.5],[95.5,43.5],[95.5,43.75],[95,43.5]]],[[[-1.5,0],[0,0],[0,1],[-1.5,0]]]]}";
+        assert_eq!(
+            super::geojson_to_wkt(g).unwrap(),
+            "MULTIPOLYGON(((94.6881 43.25,96 43.25,96 44.125,94.6881 43.25),(95 43.5,95.5 43.5,95.5 43.75,95 43.5)),((-1.5 0,0 0,0 1,-1.5 0)))"
+        );
+        // No polygon at all is valid WKT too (the hand-written converter gave a bare keyword).
+        let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[]}";
+        assert_eq!(super::geojson_to_wkt(g).unwrap(), "MULTIPOLYGON EMPTY");
     }
 }

@@ -177,7 +177,7 @@ pub fn document(served: &Served, base: &str) -> Value {
                 json!({"type": p.kind.json_type(), "nullable": true, "description": p.description}),
             );
         }
-        let props_name = format!("{}-properties", id);
+        let props_name = format!("{id}-properties");
         schemas.insert(
             props_name.clone(),
             json!({"type": "object", "properties": props}),
