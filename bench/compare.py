@@ -119,7 +119,7 @@ def markdown(rows):
 
 
 def read_sizes(path):
-    """z,x,y,bytes CSV (bench-tiles --sizes-out) -> {(z, x, y): bytes}."""
+    """z,x,y,bytes CSV (compute-atlas-bench tiles --sizes-out) -> {(z, x, y): bytes}."""
     out = {}
     with open(path, newline="", encoding="utf-8") as f:
         for rec in csv.reader(f):

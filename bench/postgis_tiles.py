@@ -5,7 +5,7 @@
         [--max-zoom 8] [--properties adcode,name_en,province] [--repeat 3]
         [--sizes-out bench/out/tiles_sizes_postgis.csv] [--no-pre3857] [--keep]
 
-The same work as `compute-atlas bench-tiles --layer counties --max-zoom 8 --properties
+The same work as `compute-atlas-bench tiles --layer counties --max-zoom 8 --properties
 adcode,name_en,province`: every tile z/x/y from zoom 0 to --max-zoom over the counties' extent
 (tilegrid.py: per zoom, the tile holding (west, north) to the tile holding (east, south); 1,619
 tiles for zoom 0-8), one MVT per tile, on one core, no cache of tiles.
@@ -35,7 +35,7 @@ serving tiles from PostGIS.
 
 Output: one JSON line per variant, {"kind":"tiles","impl":"postgis",...,"tiles","nonempty",
 "bytes","seconds","tiles_per_s",...,"per_zoom":{z:[tiles,nonempty,bytes]}}; the sizes CSV
-(`z,x,y,bytes` per non-empty tile, like `bench-tiles --sizes-out`) of the plain variant.
+(`z,x,y,bytes` per non-empty tile, like `compute-atlas-bench tiles --sizes-out`) of the plain variant.
 """
 import argparse
 import json

@@ -6,10 +6,11 @@
 #
 # Defaults: 1,000,000 points, 10 s per HTTP endpoint, geodata/boundaries/counties_west.geojson and
 # geodata/sites.csv (falling back to /work/shared/data/... when the project copies are missing).
-# Env: ATLAS_BIN (default target/release/compute-atlas; skipped with a note when absent -- build it
-# yourself with `cargo build --release`, this script never runs cargo), PORT_PYGEOAPI (5001),
+# Env: ATLAS_BIN (default target/release/compute-atlas) and BENCH_BIN (default compute-atlas-bench
+# beside it; each skipped with a note when absent -- build them yourself with
+# `cargo build --release`, this script never runs cargo), PORT_PYGEOAPI (5001),
 # PORT_TIPG (5002), PORT_ATLAS (5003), PORT_ATLAS_TILES (a free port), TILES_MAX_ZOOM (8), OUT (bench/out).
-# Vector tiles (step 5): cold pyramid z0..TILES_MAX_ZOOM (postgis_tiles.py vs bench-tiles), then
+# Vector tiles (step 5): cold pyramid z0..TILES_MAX_ZOOM (postgis_tiles.py vs compute-atlas-bench tiles), then
 # tiles_http.sh (cold pass + wrk over the z3-6 tiles) on a fresh compute-atlas and a fresh tipg.
 # All traffic goes to 127.0.0.1.  Results: $OUT/results.jsonl, report: $OUT/report.txt.
 set -uo pipefail
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --skip-tipg) SKIP_TIPG=1 ;;
     --skip-plot) SKIP_PLOT=1 ;;
     --skip-tiles) SKIP_TILES=1 ;;
-    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -45,6 +46,8 @@ done
 
 ATLAS_BIN="${ATLAS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/compute-atlas}"
 HAVE_ATLAS=0; [ -x "$ATLAS_BIN" ] && HAVE_ATLAS=1
+BENCH_BIN="${BENCH_BIN:-$(dirname "$ATLAS_BIN")/compute-atlas-bench}"
+HAVE_BENCH=0; [ -x "$BENCH_BIN" ] && HAVE_BENCH=1
 PORT_PYGEOAPI="${PORT_PYGEOAPI:-5001}" PORT_TIPG="${PORT_TIPG:-5002}" PORT_ATLAS="${PORT_ATLAS:-5003}"
 mkdir -p "$OUT"
 RES="$OUT/results.jsonl"
@@ -78,15 +81,15 @@ if [ "$SKIP_JOIN" = 0 ]; then
     "$PY" "$HERE/postgis_join.py" --points "$PTS" --counties "$COUNTIES" --counts-out "$OUT/counts_postgis.csv" | tee -a "$RES"
   fi
   # compute-atlas side:
-  #   target/release/compute-atlas bench-join --points FILE --counts-out FILE
+  #   target/release/compute-atlas-bench join --points FILE --counts-out FILE
   # (expected to print {"kind":"join","impl":"compute-atlas","n":..,"seconds":..,"points_per_s":..}
   #  on stdout; if it prints no such line, the process wall time is used instead)
-  if [ "$HAVE_ATLAS" = 1 ]; then
+  if [ "$HAVE_BENCH" = 1 ]; then
     echo "== join: compute-atlas ==" >&2
     "$PY" "$HERE/timecmd.py" --kind join --impl compute-atlas --n "$N" --counts-path "$OUT/counts_compute_atlas.csv" --runs 3 -- \
-      "$ATLAS_BIN" bench-join --points "$PTS" --counts-out "$OUT/counts_compute_atlas.csv" | tee -a "$RES"
+      "$BENCH_BIN" join --points "$PTS" --counts-out "$OUT/counts_compute_atlas.csv" | tee -a "$RES"
   else
-    echo "(compute-atlas bench-join skipped: $ATLAS_BIN not built)" >&2
+    echo "(compute-atlas-bench join skipped: $BENCH_BIN not built)" >&2
   fi
 fi
 
@@ -150,15 +153,15 @@ if [ "$SKIP_TILES" = 0 ]; then
       --sizes-out "$OUT/tiles_sizes_postgis.csv" | tee -a "$RES"
   fi
   # compute-atlas side (run from the project root: it reads geodata/):
-  #   target/release/compute-atlas bench-tiles --layer counties --max-zoom 8 --properties adcode,name_en,province --sizes-out FILE
+  #   target/release/compute-atlas-bench tiles --layer counties --max-zoom 8 --properties adcode,name_en,province --sizes-out FILE
   #   (median of 3 runs of its self-reported time)
-  if [ "$HAVE_ATLAS" = 1 ]; then
-    echo "== tiles: compute-atlas bench-tiles z0-$TZ_MAX ==" >&2
+  if [ "$HAVE_BENCH" = 1 ]; then
+    echo "== tiles: compute-atlas-bench tiles z0-$TZ_MAX ==" >&2
     (cd "$ROOT" && "$PY" "$HERE/tilegrid.py" runs --runs 3 --sizes-path "$OUT/tiles_sizes_compute_atlas.csv" -- \
-      "$ATLAS_BIN" bench-tiles --layer counties --max-zoom "$TZ_MAX" --properties "$TPROPS" \
+      "$BENCH_BIN" tiles --layer counties --max-zoom "$TZ_MAX" --properties "$TPROPS" \
       --sizes-out "$OUT/tiles_sizes_compute_atlas.csv") | tee -a "$RES"
   else
-    echo "(compute-atlas bench-tiles skipped: $ATLAS_BIN not built)" >&2
+    echo "(compute-atlas-bench tiles skipped: $BENCH_BIN not built)" >&2
   fi
   if [ "$SKIP_HTTP" = 0 ]; then
     export PYTHON="$PY" OUT COUNTIES

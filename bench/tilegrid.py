@@ -11,7 +11,7 @@
     python3 bench/tilegrid.py runs [--runs 3] [--sizes-path F] -- CMD ARGS...  # median of a "tiles" line
     python3 bench/tilegrid.py free-port
 
-The tile set is the one `compute-atlas bench-tiles` makes: for each zoom, every column and row
+The tile set is the one `compute-atlas-bench tiles` makes: for each zoom, every column and row
 from the tile holding the layer's (west, north) corner to the tile holding its (east, south)
 corner, where the extent is the bounding box of all coordinates of the counties file. Tiles are
 listed zoom by zoom, column by column, row by row (the Rust loop order).
@@ -139,7 +139,7 @@ def cold(base, paths, server, timeout=300.0):
 
 
 def median_runs(cmd, runs, sizes_path=None, timeout=1800):
-    """Runs a command that prints one {"kind":"tiles",...} line (compute-atlas bench-tiles) `runs`
+    """Runs a command that prints one {"kind":"tiles",...} line (compute-atlas-bench tiles) `runs`
     times and passes on the line of the median run, with all runs' seconds."""
     import subprocess
 

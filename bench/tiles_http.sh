@@ -6,7 +6,7 @@
 #        COLL_PREFIX=public. TILE_ORDER=zxy bench/tiles_http.sh http://127.0.0.1:5002 tipg 10
 #
 # The URL list: every tile of zoom MIN_ZOOM..MAX_ZOOM (3..6: 133 tiles) over the counties' extent
-# (the bench-tiles tile set, see tilegrid.py), as
+# (the compute-atlas-bench tiles tile set, see tilegrid.py), as
 #   /collections/${COLL_PREFIX}counties/tiles/WebMercatorQuad/{z}/{y}/{x}?properties=adcode,name_en,province
 # ({z}/{x}/{y} with TILE_ORDER=zxy -- tipg's order; compute-atlas follows OGC's tileMatrix/tileRow/tileCol).
 # 1. cold pass: each URL once, in order, over one keep-alive connection; total wall time and

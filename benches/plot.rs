@@ -45,7 +45,7 @@ fn main() {
     eprintln!("[compute-atlas] projecting all geometry once: {project_ms:.0} ms");
     let out_dir = std::env::temp_dir();
     type Case<'a> = (&'a str, PlotKind, Format, Vec<(&'a str, &'a str)>);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("choropleth", PlotKind::Choropleth, Format::Png, vec![]),
         ("choropleth-svg", PlotKind::Choropleth, Format::Svg, vec![]),
         (

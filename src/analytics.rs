@@ -30,9 +30,10 @@ pub enum Level {
     Province,
 }
 
-/// Names of the numeric figures a table can be sorted by or a map coloured by.
+/// Names of the numeric figures a table can be sorted by or a map coloured by (the metric
+/// catalogue's, in property order).
 pub fn metrics() -> Vec<&'static str> {
-    crate::layers::figure_property_names()
+    crate::metrics::names()
 }
 
 /// Resolves a province by short English name (`Xinjiang`), full title or adcode.
@@ -80,7 +81,7 @@ pub struct Table {
 }
 
 fn check_metric(metric: &str) -> Result<(), AnalyticsError> {
-    if metrics().contains(&metric) {
+    if crate::metrics::metric(metric).is_some() {
         Ok(())
     } else {
         Err(AnalyticsError::UnknownMetric(
@@ -237,16 +238,24 @@ pub fn site_power(
 /// A total with the number of sites it rests on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Total {
+    /// At least: each overlap group (`overlaps_with`) counted once, by its largest figure.
     pub value: Option<f64>,
+    /// Plain sum, overlap groups counted in full: the upper bound.
+    pub value_upper: Option<f64>,
     pub sites_with_figure: usize,
     pub sites: usize,
 }
 
-fn total(sites: &[usize], f: impl Fn(usize) -> Option<f64>) -> Total {
-    let vals: Vec<f64> = sites.iter().filter_map(|&i| f(i)).collect();
+fn total(atlas: &Atlas, sites: &[usize], f: impl Fn(usize) -> Option<f64>) -> Total {
+    let values: Vec<(&str, Option<f64>)> = sites
+        .iter()
+        .map(|&i| (atlas.site_group_key(i), f(i)))
+        .collect();
+    let sum = crate::figures::grouped_sum(&values);
     Total {
-        value: (!vals.is_empty()).then(|| vals.iter().sum()),
-        sites_with_figure: vals.len(),
+        value: sum.value,
+        value_upper: sum.upper,
+        sites_with_figure: sum.sites_with_figure,
         sites: sites.len(),
     }
 }
@@ -287,14 +296,17 @@ pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsErro
         "provinces": if provs.is_empty() { json!("all twelve western provinces") } else { json!(provs.iter().map(|p| p.short_en).collect::<Vec<_>>()) },
         "sites": sites.len(),
         "sites_by_status": by_status,
-        "reported_pflops": total(&sites, |i| atlas.site_places[i].pflops),
-        "reported_pflops_operational_sites": total(&sites, |i| atlas.site_places[i].pflops.filter(|_| atlas.sites[i].status == SiteStatus::Operational)),
-        "pflops_planned_total": total(&sites, |i| atlas.sites[i].pflops_planned_total),
-        "chips_reported_all_vendors": total(&sites, |i| atlas.sites[i].chip_count.map(|c| c as f64)),
-        "chips_reported_nvidia": total(&sites, |i| atlas.sites[i].chip_count.filter(|_| nvidia(i)).map(|c| c as f64)),
+        "reported_pflops": total(atlas, &sites, |i| atlas.site_places[i].pflops),
+        "reported_pflops_operational_sites": total(atlas, &sites, |i| atlas.site_places[i].pflops.filter(|_| atlas.sites[i].status == SiteStatus::Operational)),
+        "pflops_planned_total": total(atlas, &sites, |i| atlas.sites[i].pflops_planned_total),
+        "chips_reported_all_vendors": total(atlas, &sites, |i| atlas.sites[i].chip_count.map(|c| c as f64)),
+        "chips_reported_nvidia": total(atlas, &sites, |i| atlas.sites[i].chip_count.filter(|_| nvidia(i)).map(|c| c as f64)),
         "sites_naming_nvidia_chips": sites.iter().filter(|&&i| nvidia(i)).count(),
-        "investment_cny": total(&sites, |i| atlas.sites[i].investment_cny.map(|c| c as f64)),
+        "investment_cny": total(atlas, &sites, |i| atlas.sites[i].investment_cny.map(|c| c as f64)),
+        "overlap_sites": sites.iter().filter(|&&i| atlas.site_group[i].is_some()).map(|&i| atlas.sites[i].id.as_str()).collect::<Vec<_>>(),
+        "pflops_zone_aggregate": sites.iter().any(|&i| atlas.site_places[i].pflops.is_some() && atlas.sites[i].pflops_scope.as_deref().is_some_and(crate::atlas::is_zone_aggregate)),
         "caveats": [
+            "Totals count each overlap group (sites listing each other in overlaps_with, see overlap_sites) once, by its largest figure: value is at least this much; value_upper is the plain sum.",
             "Reported PFLOPS mix scopes (built, first phase, planned lower bounds, park aggregates); read each site's pflops_scope.",
             "Chip counts mix Nvidia and domestic accelerators; only sites naming Nvidia count towards chips_reported_nvidia.",
             "Public reporting (per this project's brief) found plans for more than 115,000 restricted Nvidia chips in dozens of data centres in Xinjiang and Qinghai; the cited sites here document only part of that.",

@@ -7,6 +7,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+mod bases;
+
+pub use bases::{BaseCover, BasePlace};
+
 use crate::figures::{self, Level, PlantFacts, SiteFacts, UnitFigures};
 use crate::index::{Nearby, PointIndex, RegionIndex};
 use crate::load::{self, BoundaryFiles, LoadError, PlantFormat, Problem, Problems, Severity};
@@ -91,13 +95,23 @@ pub struct Atlas {
     pub provinces: Vec<Province>,
     pub sites: Vec<Site>,
     pub site_places: Vec<SitePlace>,
+    /// Per site, its overlap group (an index into `overlap_groups`), `None` when it overlaps none.
+    pub site_group: Vec<Option<usize>>,
+    /// Groups of sites whose figures may count the same compute (`overlaps_with`), as site
+    /// indexes; sums count each group once.
+    pub overlap_groups: Vec<Vec<usize>>,
     pub plants: Vec<PowerPlant>,
     /// Which plants enter the figures: operating, and from the preferred source for their fuel.
     pub plant_counted: Vec<bool>,
     pub plant_counties: Vec<Option<usize>>,
     pub plant_files: Vec<PlantFile>,
     pub province_stats: Vec<ProvinceStat>,
+    /// Every valid row of `renewable_bases.csv`, located or not.
     pub renewable_bases: Vec<RenewableBase>,
+    /// Per base: its dissolved outline, `None` for the rows without a place.
+    pub base_places: Vec<Option<BasePlace>>,
+    /// The bases covering each county, prefecture and site.
+    pub base_cover: BaseCover,
     pub chips: Vec<Chip>,
     pub county_index: RegionIndex,
     pub prefecture_index: RegionIndex,
@@ -154,8 +168,8 @@ impl Atlas {
         sites.sort_by(|a, b| a.id.cmp(&b.id));
         let province_stats =
             load::load_province_stats(&dir.join("province_power.csv"), &mut problems)?;
-        let renewable_bases =
-            load::load_renewable_bases(&dir.join("renewable_bases.csv"), &mut problems)?;
+        let bases_path = dir.join("renewable_bases.csv");
+        let renewable_bases = load::load_renewable_bases(&bases_path, &mut problems)?;
         let chips_path = dir.join("chips.csv");
         let chips = if chips_path.exists() {
             load::load_chips(&chips_path, &mut problems)?
@@ -310,13 +324,38 @@ impl Atlas {
             .collect();
         lap("locate", &mut timings);
 
+        // Place the renewable bases on the units their rows name.
+        let units = bases::Units {
+            counties: &counties,
+            prefectures: &prefectures,
+            county_by_adcode: &county_by_adcode,
+            pref_by_adcode: &pref_by_adcode,
+        };
+        let renewable_bases = bases::check_units(
+            renewable_bases,
+            &bases_path.display().to_string(),
+            &units,
+            &mut problems,
+        );
+        let base_places = bases::place_bases(&renewable_bases, &units);
+        let base_cover = bases::cover(&renewable_bases, &units, &site_places);
+        lap("bases", &mut timings);
+
         // Figures.
+        let (site_group, overlap_groups) = crate::model::overlap_groups(&sites);
         let site_facts: Vec<SiteFacts> = sites
             .iter()
             .zip(&site_places)
-            .map(|(s, p)| {
+            .enumerate()
+            .map(|(i, (s, p))| {
                 let county = p.county.map(|i| &counties[i]);
+                let group = site_group[i].map(|g| &overlap_groups[g]);
                 SiteFacts {
+                    id: s.id.clone(),
+                    group: group.map_or(&s.id, |g| &sites[g[0]].id).clone(),
+                    in_overlap: group.is_some(),
+                    pflops_zone_aggregate: p.pflops.is_some()
+                        && s.pflops_scope.as_deref().is_some_and(is_zone_aggregate),
                     county: county.map(|c| c.adcode),
                     prefecture: county.map(|c| c.prefecture_adcode),
                     province: county.map(|c| c.province_adcode),
@@ -425,12 +464,16 @@ impl Atlas {
             provinces,
             sites,
             site_places,
+            site_group,
+            overlap_groups,
             plants,
             plant_counted,
             plant_counties,
             plant_files,
             province_stats,
             renewable_bases,
+            base_places,
+            base_cover,
             chips,
             county_index,
             prefecture_index,
@@ -476,6 +519,15 @@ impl Atlas {
 
     pub fn site_by_id(&self, id: &str) -> Option<usize> {
         self.site_by_id.get(id).copied()
+    }
+
+    /// The key that sums group a site under: its overlap group's name (the group's first site),
+    /// or its own id.
+    pub fn site_group_key(&self, i: usize) -> &str {
+        match self.site_group[i] {
+            Some(g) => &self.sites[self.overlap_groups[g][0]].id,
+            None => &self.sites[i].id,
+        }
     }
 
     pub fn plant_by_id(&self, id: &str) -> Option<usize> {
@@ -554,6 +606,17 @@ pub fn site_pflops<'c>(site: &Site, chips: &'c [Chip]) -> (Option<f64>, Option<&
         },
         _ => (None, None),
     }
+}
+
+/// `true` when a `pflops_scope` says the figure is a zone or park aggregate rather than one
+/// facility's compute. In the data such scopes read "park aggregate, lit (22 firms)", "park
+/// aggregate (all compute; ...)" and "Yiwu demonstration-zone aggregate, lower bound"; "park-wide"
+/// and "zone" catch the other wordings the curated README uses for such figures.
+pub fn is_zone_aggregate(scope: &str) -> bool {
+    let s = scope.to_lowercase();
+    ["aggregate", "park-wide", "zone"]
+        .iter()
+        .any(|w| s.contains(w))
 }
 
 /// `true` when `needle` occurs in `hay` as whole words ("h20" is in "nvidia h20", not in "h200").

@@ -3,6 +3,12 @@
 //!
 //! Unknown stays unknown: a sum over sites none of which reports a figure is `None`, and every
 //! figure comes with the number of sites it rests on.
+//!
+//! Rows that may count the same compute (an overlap group, from `overlaps_with`) are counted once
+//! per unit, by the largest figure of the group's members inside the unit: each sum is an "at
+//! least" figure, and the plain sum is kept next to it (`*_upper`) as the upper bound.
+
+use std::collections::HashMap;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -12,6 +18,13 @@ use crate::model::{Adcode, Fuel};
 /// One site's contribution, located in its units.
 #[derive(Debug, Clone)]
 pub struct SiteFacts {
+    pub id: String,
+    /// Sites of one overlap group share this key (the group's name); any other site has its own id.
+    pub group: String,
+    /// The site is in an overlap group.
+    pub in_overlap: bool,
+    /// Its PFLOPS figure is a zone or park aggregate (see `atlas::is_zone_aggregate`).
+    pub pflops_zone_aggregate: bool,
     pub county: Option<Adcode>,
     pub prefecture: Option<Adcode>,
     pub province: Option<Adcode>,
@@ -48,21 +61,33 @@ pub struct UnitFigures {
     /// Sites whose point is only the prefecture seat (their real county is unknown).
     pub sites_prefecture_precision: u32,
     /// Sum of `reported_pflops` (built or first phase where a source gives both; derived from
-    /// chip counts where flagged). Scopes differ: read per site before quoting.
+    /// chip counts where flagged), each overlap group counted once. Scopes differ: read per site
+    /// before quoting.
     pub pflops_reported: Option<f64>,
+    /// Plain sum of `reported_pflops` (overlap groups counted in full): the upper bound.
+    pub pflops_reported_upper: Option<f64>,
     /// The part of `pflops_reported` at sites with status operational.
     pub pflops_operational: Option<f64>,
+    pub pflops_operational_upper: Option<f64>,
     /// Sum of `pflops_planned_total`: larger planned totals, never added to the reported figure.
     pub pflops_planned_total: Option<f64>,
+    pub pflops_planned_total_upper: Option<f64>,
     pub pflops_known_sites: u32,
     pub pflops_per_10k_km2: Option<f64>,
     pub sites_per_10k_km2: f64,
     pub chips: Option<f64>,
+    pub chips_upper: Option<f64>,
     pub chips_known_sites: u32,
     pub racks: Option<f64>,
+    pub racks_upper: Option<f64>,
     pub racks_known_sites: u32,
     pub investment_cny: Option<f64>,
+    pub investment_cny_upper: Option<f64>,
     pub investment_known_sites: u32,
+    /// Ids of the unit's sites that are in an overlap group, ` | `-separated; `None` when none.
+    pub overlap_sites: Option<String>,
+    /// A counted PFLOPS figure is a zone or park aggregate, not one facility's compute.
+    pub pflops_zone_aggregate: bool,
     /// Operating capacity by fuel, MW; `None` when no plant file is loaded.
     pub plant_mw: Option<Vec<(Fuel, f64)>>,
     pub plant_mw_total: Option<f64>,
@@ -93,7 +118,9 @@ pub enum Level {
 }
 
 impl Level {
-    fn key(self) -> &'static str {
+    pub const ALL: [Level; 3] = [Level::County, Level::Prefecture, Level::Province];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Level::County => "county",
             Level::Prefecture => "prefecture",
@@ -102,10 +129,22 @@ impl Level {
     }
 }
 
+/// The summed site figures: column names of the site frame.
+const SUMMED: [&str; 6] = [
+    "pflops",
+    "pflops_op",
+    "planned",
+    "chips",
+    "racks",
+    "investment",
+];
+
 fn site_frame(sites: &[SiteFacts]) -> PolarsResult<DataFrame> {
     let u = |f: fn(&SiteFacts) -> Option<Adcode>| sites.iter().map(f).collect::<Vec<_>>();
     let n = |f: fn(&SiteFacts) -> Option<f64>| sites.iter().map(f).collect::<Vec<_>>();
     df!(
+        "group" => sites.iter().map(|s| s.group.as_str()).collect::<Vec<_>>(),
+        "zone" => sites.iter().map(|s| s.pflops_zone_aggregate).collect::<Vec<_>>(),
         "county" => u(|s| s.county),
         "prefecture" => u(|s| s.prefecture),
         "province" => u(|s| s.province),
@@ -143,49 +182,54 @@ pub fn unit_figures(
     sites: &[SiteFacts],
     plants: Option<&[PlantFacts]>,
 ) -> Result<Vec<UnitFigures>, FiguresError> {
-    let key = level.key();
+    let key = level.as_str();
     let unit_df = df!(
         "unit" => units.iter().map(|u| u.0).collect::<Vec<_>>(),
         "area" => units.iter().map(|u| u.1).collect::<Vec<_>>(),
     )?;
+    // Two steps: per (unit, overlap group) the largest figure (and the plain sum, for the
+    // upper bound), then per unit the sum over groups. Sites outside any group are groups of one.
+    let mut per_group = vec![
+        len().cast(DataType::UInt32).alias("sites"),
+        count_status("operational").alias("sites_operational"),
+        count_status("under_construction").alias("sites_under_construction"),
+        (count_status("announced") + count_status("tendered")).alias("sites_planned"),
+        col("pref_precision")
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("sites_pref"),
+        col("zone").cast(DataType::UInt32).sum().alias("zone"),
+    ];
+    for f in SUMMED {
+        per_group.push(col(f).max().alias(f));
+        per_group.push(col(f).sum().alias(format!("{f}_upper")));
+        per_group.push(
+            col(f)
+                .count()
+                .cast(DataType::UInt32)
+                .alias(format!("{f}_n")),
+        );
+    }
+    let mut per_unit = vec![
+        col("sites").sum(),
+        col("sites_operational").sum(),
+        col("sites_under_construction").sum(),
+        col("sites_planned").sum(),
+        col("sites_pref").sum(),
+        col("zone").sum(),
+    ];
+    for f in SUMMED {
+        per_unit.push(col(f).sum());
+        per_unit.push(col(format!("{f}_upper")).sum());
+        per_unit.push(col(format!("{f}_n")).sum());
+    }
     let site_agg = site_frame(sites)?
         .lazy()
         .filter(col(key).is_not_null())
-        .group_by([col(key).alias("unit")])
-        .agg([
-            len().cast(DataType::UInt32).alias("sites"),
-            count_status("operational").alias("sites_operational"),
-            count_status("under_construction").alias("sites_under_construction"),
-            (count_status("announced") + count_status("tendered")).alias("sites_planned"),
-            col("pref_precision")
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("sites_pref"),
-            col("pflops").sum().alias("pflops"),
-            col("pflops")
-                .count()
-                .cast(DataType::UInt32)
-                .alias("pflops_n"),
-            col("pflops_op").sum().alias("pflops_op"),
-            col("pflops_op")
-                .count()
-                .cast(DataType::UInt32)
-                .alias("pflops_op_n"),
-            col("planned").sum().alias("planned"),
-            col("planned")
-                .count()
-                .cast(DataType::UInt32)
-                .alias("planned_n"),
-            col("chips").sum().alias("chips"),
-            col("chips").count().cast(DataType::UInt32).alias("chips_n"),
-            col("racks").sum().alias("racks"),
-            col("racks").count().cast(DataType::UInt32).alias("racks_n"),
-            col("investment").sum().alias("investment"),
-            col("investment")
-                .count()
-                .cast(DataType::UInt32)
-                .alias("investment_n"),
-        ]);
+        .group_by([col(key).alias("unit"), col("group")])
+        .agg(per_group)
+        .group_by([col("unit")])
+        .agg(per_unit);
     let mut joined = unit_df.lazy().join(
         site_agg,
         [col("unit")],
@@ -250,20 +294,16 @@ pub fn unit_figures(
             .map(|(s, &n)| if n > 0 { s } else { None })
             .collect()
     };
-    let (pflops_n, op_n, planned_nn, chips_n, racks_n, inv_n) = (
-        u32s("pflops_n")?,
-        u32s("pflops_op_n")?,
-        u32s("planned_n")?,
-        u32s("chips_n")?,
-        u32s("racks_n")?,
-        u32s("investment_n")?,
-    );
-    let pflops = known(f64s("pflops")?, &pflops_n);
-    let pflops_op = known(f64s("pflops_op")?, &op_n);
-    let planned = known(f64s("planned")?, &planned_nn);
-    let chips = known(f64s("chips")?, &chips_n);
-    let racks = known(f64s("racks")?, &racks_n);
-    let investment = known(f64s("investment")?, &inv_n);
+    // Per summed figure: (at-least sum, plain sum, sites with the figure).
+    let mut summed = HashMap::new();
+    for f in SUMMED {
+        let n = u32s(&format!("{f}_n"))?;
+        let sum = known(f64s(f)?, &n);
+        let upper = known(f64s(&format!("{f}_upper"))?, &n);
+        summed.insert(f, (sum, upper, n));
+    }
+    let zone = u32s("zone")?;
+    let overlap_sites = overlap_sites_by_unit(level, sites);
     let plant_cols = match plants {
         Some(_) => {
             let mut by_fuel = Vec::new();
@@ -284,6 +324,16 @@ pub fn unit_figures(
                 0.0
             }
         };
+        let at = |f: &str| {
+            let (sum, upper, n) = &summed[f];
+            (sum[i], upper[i], n[i])
+        };
+        let (pflops, pflops_upper, pflops_n) = at("pflops");
+        let (pflops_op, pflops_op_upper, _) = at("pflops_op");
+        let (planned, planned_upper, _) = at("planned");
+        let (chips, chips_upper, chips_n) = at("chips");
+        let (racks, racks_upper, racks_n) = at("racks");
+        let (investment, investment_upper, inv_n) = at("investment");
         let mut fig = UnitFigures {
             adcode: adcodes[i],
             area_km2,
@@ -292,18 +342,26 @@ pub fn unit_figures(
             sites_under_construction: uc[i],
             sites_planned: planned_n[i],
             sites_prefecture_precision: pref[i],
-            pflops_reported: pflops[i],
-            pflops_operational: pflops_op[i],
-            pflops_planned_total: planned[i],
-            pflops_known_sites: pflops_n[i],
-            pflops_per_10k_km2: pflops[i].map(per_10k),
+            pflops_reported: pflops,
+            pflops_reported_upper: pflops_upper,
+            pflops_operational: pflops_op,
+            pflops_operational_upper: pflops_op_upper,
+            pflops_planned_total: planned,
+            pflops_planned_total_upper: planned_upper,
+            pflops_known_sites: pflops_n,
+            pflops_per_10k_km2: pflops.map(per_10k),
             sites_per_10k_km2: per_10k(sites_n[i] as f64),
-            chips: chips[i],
-            chips_known_sites: chips_n[i],
-            racks: racks[i],
-            racks_known_sites: racks_n[i],
-            investment_cny: investment[i],
-            investment_known_sites: inv_n[i],
+            chips,
+            chips_upper,
+            chips_known_sites: chips_n,
+            racks,
+            racks_upper,
+            racks_known_sites: racks_n,
+            investment_cny: investment,
+            investment_cny_upper: investment_upper,
+            investment_known_sites: inv_n,
+            overlap_sites: overlap_sites.get(&adcodes[i]).map(|v| v.join(" | ")),
+            pflops_zone_aggregate: zone[i] > 0,
             ..Default::default()
         };
         if let Some((by_fuel, total, count)) = &plant_cols {
@@ -326,6 +384,54 @@ pub fn unit_figures(
         out.push(fig);
     }
     Ok(out)
+}
+
+/// A sum over a set of sites, each overlap group counted once by its largest figure, with the
+/// plain sum as the upper bound; `None` when no site has the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GroupedSum {
+    pub value: Option<f64>,
+    pub upper: Option<f64>,
+    pub sites_with_figure: usize,
+}
+
+/// Sums `(group key, figure)` pairs (the group key as in [`SiteFacts::group`]): the same rule as
+/// [`unit_figures`] for one set of sites (the summary totals), without a frame for a handful of
+/// values.
+pub fn grouped_sum(values: &[(&str, Option<f64>)]) -> GroupedSum {
+    // Ordered, so that the float sum does not depend on hash order.
+    let mut largest: std::collections::BTreeMap<&str, f64> = Default::default();
+    let mut upper = 0.0;
+    let mut n = 0;
+    for &(group, v) in values {
+        let Some(v) = v else { continue };
+        n += 1;
+        upper += v;
+        let e = largest.entry(group).or_insert(v);
+        *e = e.max(v);
+    }
+    let known = |v: f64| (n > 0).then_some(v);
+    GroupedSum {
+        value: known(largest.values().sum()),
+        upper: known(upper),
+        sites_with_figure: n,
+    }
+}
+
+/// Per unit, the ids of its sites that are in an overlap group, in site order.
+fn overlap_sites_by_unit(level: Level, sites: &[SiteFacts]) -> HashMap<Adcode, Vec<&str>> {
+    let mut out: HashMap<Adcode, Vec<&str>> = HashMap::new();
+    for s in sites.iter().filter(|s| s.in_overlap) {
+        let unit = match level {
+            Level::County => s.county,
+            Level::Prefecture => s.prefecture,
+            Level::Province => s.province,
+        };
+        if let Some(u) = unit {
+            out.entry(u).or_default().push(&s.id);
+        }
+    }
+    out
 }
 
 /// Provincial statistics in MW by province and year, from `province_power.csv`: NEA cumulative

@@ -18,6 +18,11 @@ use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::{Fuel, ProvinceInfo};
 
+mod bases;
+
+use bases::{cover_props, insert_cover, renewable_bases, Covered};
+pub use bases::{renewable_programmes, PROGRAMMES_PATH};
+
 /// Decimal places of degrees in default output: 1e-5° is about 1 m.
 pub const DEFAULT_PRECISION: u8 = 5;
 
@@ -56,7 +61,7 @@ pub struct PropDef {
 pub enum GeometryKind {
     Point,
     MultiPolygon,
-    /// Features without geometry (the renewable bases have only textual locations).
+    /// Features without geometry (no layer has had one since the renewable bases were placed).
     None,
 }
 
@@ -92,6 +97,14 @@ pub struct LayerFeature {
     pub json: String,
 }
 
+/// A resource of the service related to a collection (a path below the service's base URL).
+#[derive(Debug, Clone)]
+pub struct RelatedLink {
+    pub path: &'static str,
+    pub media_type: &'static str,
+    pub title: &'static str,
+}
+
 /// A collection of features of one kind.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -106,6 +119,8 @@ pub struct Layer {
     pub temporal_property: Option<&'static str>,
     pub extent: Option<[f64; 4]>,
     pub temporal_extent: Option<(NaiveDate, NaiveDate)>,
+    /// Related resources the collection document links to (rel `related`).
+    pub related: Vec<RelatedLink>,
     /// The features' bounding boxes, for box and tile queries.
     bbox_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
 }
@@ -140,6 +155,7 @@ impl Layer {
             temporal_property: None,
             extent: None,
             temporal_extent: None,
+            related: Vec::new(),
             bbox_index: RTree::new(),
         })
     }
@@ -361,53 +377,34 @@ fn q(name: &'static str, kind: PropType, description: &'static str) -> PropDef {
     }
 }
 
+/// The figure properties of every unit: the metric catalogue, then the overlap annotations.
 fn figure_props() -> Vec<PropDef> {
-    use PropType::*;
-    let mut v = vec![
-        p("area_km2", Number, "Geodesic area on the WGS84 ellipsoid, km²"),
-        p("sites", Integer, "Sites whose point falls in the unit"),
-        p("sites_operational", Integer, "Sites with status operational"),
-        p("sites_under_construction", Integer, "Sites with status under_construction"),
-        p("sites_planned", Integer, "Sites announced or tendered"),
-        p("sites_prefecture_precision", Integer, "Sites located only to the prefecture seat"),
-        p("pflops_reported", Number, "Sum of reported PFLOPS (built or first phase where both are given; scopes differ); null when no site reports one"),
-        p("pflops_operational", Number, "Part of pflops_reported at operational sites"),
-        p("pflops_planned_total", Number, "Sum of larger planned totals (not added to pflops_reported)"),
-        p("pflops_known_sites", Integer, "Sites with a PFLOPS figure"),
-        p("pflops_per_10k_km2", Number, "pflops_reported per 10,000 km²"),
-        p("sites_per_10k_km2", Number, "Sites per 10,000 km²"),
-        p("chips", Number, "Sum of reported accelerator counts (Nvidia and domestic mixed)"),
-        p("chips_known_sites", Integer, "Sites with a chip count"),
-        p("racks", Number, "Sum of reported racks (sizes and scopes differ)"),
-        p("racks_known_sites", Integer, "Sites with a rack count"),
-        p("investment_cny", Number, "Sum of reported investment, yuan (scopes differ)"),
-        p("investment_known_sites", Integer, "Sites with an investment figure"),
-        p("plants", Integer, "Operating plants counted in the unit; null when no plant file is loaded"),
-        p("plant_mw_total", Number, "Operating plant capacity, MW; null when no plant file is loaded"),
-    ];
-    for f in Fuel::ALL {
-        v.push(p(
-            plant_mw_name(f),
-            Number,
-            "Operating plant capacity of this fuel, MW",
-        ));
-    }
+    let mut v: Vec<PropDef> = crate::metrics::METRICS
+        .iter()
+        .map(|m| {
+            let kind = match m.kind {
+                crate::metrics::MetricType::Integer => PropType::Integer,
+                crate::metrics::MetricType::Number => PropType::Number,
+            };
+            p(m.name, kind, m.description)
+        })
+        .collect();
     v.push(p(
-        "renewable_mw",
-        Number,
-        "Operating hydro, wind, solar, bioenergy and geothermal capacity, MW",
+        "overlap_sites",
+        PropType::String,
+        "Sites counted here that are in an overlap group (overlaps_with), ' | '-separated: the at-least sums count each group once, the _upper sums in full; null when none",
     ));
     v.push(p(
-        "plant_mw_per_10k_km2",
-        Number,
-        "Operating plant capacity per 10,000 km²",
+        "pflops_zone_aggregate",
+        PropType::Boolean,
+        "A counted PFLOPS figure is a zone or park aggregate (its pflops_scope says aggregate, park-wide or zone), not one facility's compute",
     ));
     v
 }
 
-/// Names of the figure properties every unit carries (the metrics of tables and maps).
+/// Names of the metrics every unit carries (the catalogue's, in property order).
 pub fn figure_property_names() -> Vec<&'static str> {
-    figure_props().into_iter().map(|p| p.name).collect()
+    crate::metrics::names()
 }
 
 /// Property name of a fuel's operating capacity, e.g. `plant_mw_coal`.
@@ -428,63 +425,13 @@ pub fn plant_mw_name(f: Fuel) -> &'static str {
 
 /// The figures of a unit as properties, in the declared order.
 pub fn figure_values(f: &UnitFigures, out: &mut Map<String, Value>) {
-    out.insert(
-        "area_km2".into(),
-        json!((f.area_km2 * 100.0).round() / 100.0),
-    );
-    out.insert("sites".into(), json!(f.sites));
-    out.insert("sites_operational".into(), json!(f.sites_operational));
-    out.insert(
-        "sites_under_construction".into(),
-        json!(f.sites_under_construction),
-    );
-    out.insert("sites_planned".into(), json!(f.sites_planned));
-    out.insert(
-        "sites_prefecture_precision".into(),
-        json!(f.sites_prefecture_precision),
-    );
-    out.insert("pflops_reported".into(), opt_num(f.pflops_reported));
-    out.insert("pflops_operational".into(), opt_num(f.pflops_operational));
-    out.insert(
-        "pflops_planned_total".into(),
-        opt_num(f.pflops_planned_total),
-    );
-    out.insert("pflops_known_sites".into(), json!(f.pflops_known_sites));
-    out.insert(
-        "pflops_per_10k_km2".into(),
-        opt_num(f.pflops_per_10k_km2.map(|v| round(v, 4))),
-    );
-    out.insert(
-        "sites_per_10k_km2".into(),
-        json!(round(f.sites_per_10k_km2, 4)),
-    );
-    out.insert("chips".into(), opt_num(f.chips));
-    out.insert("chips_known_sites".into(), json!(f.chips_known_sites));
-    out.insert("racks".into(), opt_num(f.racks));
-    out.insert("racks_known_sites".into(), json!(f.racks_known_sites));
-    out.insert("investment_cny".into(), opt_num(f.investment_cny));
-    out.insert(
-        "investment_known_sites".into(),
-        json!(f.investment_known_sites),
-    );
-    out.insert("plants".into(), f.plants.map_or(Value::Null, |v| json!(v)));
-    out.insert(
-        "plant_mw_total".into(),
-        opt_num(f.plant_mw_total.map(|v| round(v, 3))),
-    );
-    for fuel in Fuel::ALL {
-        out.insert(
-            plant_mw_name(fuel).into(),
-            opt_num(f.plant_mw_of(fuel).map(|v| round(v, 3))),
-        );
+    for m in crate::metrics::METRICS {
+        out.insert(m.name.into(), m.json_value(f));
     }
+    out.insert("overlap_sites".into(), opt_str(&f.overlap_sites));
     out.insert(
-        "renewable_mw".into(),
-        opt_num(f.renewable_mw.map(|v| round(v, 3))),
-    );
-    out.insert(
-        "plant_mw_per_10k_km2".into(),
-        opt_num(f.plant_mw_per_10k_km2.map(|v| round(v, 4))),
+        "pflops_zone_aggregate".into(),
+        json!(f.pflops_zone_aggregate),
     );
 }
 
@@ -527,7 +474,7 @@ pub fn build_layers(atlas: &Atlas) -> Vec<Layer> {
 
 fn sites(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = vec![
+    let mut properties = vec![
         p("id", String, "Stable site id, <province>-<place>-<short name>"),
         p("name_en", String, "English name"),
         p("name_zh", String, "Chinese name as reported"),
@@ -560,13 +507,19 @@ fn sites(atlas: &Atlas) -> Layer {
         q("confidence", String, "high, medium or low"),
         p("source_urls", String, "Source URLs separated by ' | '"),
         p("notes", String, "What each figure refers to"),
+        p("overlaps_with", String, "Ids of sites whose figures may also be counted in this one's, ' | '-separated; sums count each such group once; null when none"),
+        q("overlap_group", String, "Overlap group (named after its first site); null when the site overlaps none"),
     ];
+    properties.extend(cover_props(Covered::Site));
     let features = atlas
         .sites
         .iter()
         .zip(&atlas.site_places)
-        .map(|(s, place)| {
+        .zip(&atlas.site_group)
+        .zip(&atlas.base_cover.sites)
+        .map(|(((s, place), group), bases)| {
             let located = place.county.map(|i| &atlas.counties[i]);
+            let group = group.map(|g| &atlas.overlap_groups[g]);
             let mut m = Map::new();
             m.insert("id".into(), json!(s.id));
             m.insert("name_en".into(), json!(s.name_en));
@@ -626,6 +579,19 @@ fn sites(atlas: &Atlas) -> Layer {
             m.insert("confidence".into(), json!(s.confidence.as_str()));
             m.insert("source_urls".into(), json!(s.source_urls.join(" | ")));
             m.insert("notes".into(), opt_str(&s.notes));
+            m.insert(
+                "overlaps_with".into(),
+                if s.overlaps_with.is_empty() {
+                    Value::Null
+                } else {
+                    json!(s.overlaps_with.join(" | "))
+                },
+            );
+            m.insert(
+                "overlap_group".into(),
+                group.map_or(Value::Null, |g| json!(atlas.sites[g[0]].id)),
+            );
+            insert_cover(atlas, bases, &mut m);
             let period = s.reported_date.map(|d| (d.start(), d.end()));
             feature(
                 s.id.clone(),
@@ -654,7 +620,7 @@ fn admin_props(extra: Vec<PropDef>) -> Vec<PropDef> {
 
 fn counties(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = admin_props(vec![
+    let mut extra = vec![
         p("adcode", String, "Six-digit national division code"),
         p("name_zh", String, "Chinese name"),
         q("name_en", String, "English name"),
@@ -676,12 +642,15 @@ fn counties(atlas: &Atlas) -> Layer {
             Boolean,
             "A city of the Xinjiang Production and Construction Corps",
         ),
-    ]);
+    ];
+    extra.extend(cover_props(Covered::County));
+    let properties = admin_props(extra);
     let features = atlas
         .counties
         .iter()
         .zip(&atlas.county_figures)
-        .map(|(c, f)| {
+        .zip(&atlas.base_cover.counties)
+        .map(|((c, f), bases)| {
             let mut m = Map::new();
             m.insert("adcode".into(), json!(c.adcode.to_string()));
             m.insert("name_zh".into(), json!(c.name_zh));
@@ -705,6 +674,7 @@ fn counties(atlas: &Atlas) -> Layer {
             m.insert("province_zh".into(), json!(c.province_zh));
             m.insert("province_en".into(), json!(c.province_en));
             m.insert("xpcc".into(), json!(c.xpcc));
+            insert_cover(atlas, bases, &mut m);
             figure_values(f, &mut m);
             feature(
                 c.adcode.to_string(),
@@ -734,7 +704,7 @@ fn counties(atlas: &Atlas) -> Layer {
 
 fn prefectures(atlas: &Atlas) -> Layer {
     use PropType::*;
-    let properties = admin_props(vec![
+    let mut extra = vec![
         p("adcode", String, "Six-digit national division code"),
         p("name_zh", String, "Chinese name"),
         q("name_en", String, "English name"),
@@ -742,12 +712,15 @@ fn prefectures(atlas: &Atlas) -> Layer {
         q("province", String, "Province (short English name)"),
         p("province_zh", String, "Province, Chinese"),
         p("province_en", String, "Province, full English title"),
-    ]);
+    ];
+    extra.extend(cover_props(Covered::Prefecture));
+    let properties = admin_props(extra);
     let features = atlas
         .prefectures
         .iter()
         .zip(&atlas.prefecture_figures)
-        .map(|(c, f)| {
+        .zip(&atlas.base_cover.prefectures)
+        .map(|((c, f), bases)| {
             let mut m = Map::new();
             m.insert("adcode".into(), json!(c.adcode.to_string()));
             m.insert("name_zh".into(), json!(c.name_zh));
@@ -762,6 +735,7 @@ fn prefectures(atlas: &Atlas) -> Layer {
             );
             m.insert("province_zh".into(), json!(c.province_zh));
             m.insert("province_en".into(), json!(c.province_en));
+            insert_cover(atlas, bases, &mut m);
             figure_values(f, &mut m);
             feature(
                 c.adcode.to_string(),
@@ -950,78 +924,5 @@ fn plants(atlas: &Atlas) -> Layer {
         attribution: plants_attribution(atlas),
         temporal_property: Some("start_year"),
         ..Layer::from_features("power-plants", "Power plants", GeometryKind::Point, properties, features)
-    }
-}
-
-fn renewable_bases(atlas: &Atlas) -> Layer {
-    use PropType::*;
-    let properties = vec![
-        p("name", String, "Base, corridor, hub or cluster"),
-        q(
-            "type",
-            String,
-            "desert_base, uhv_export_corridor, dc_cluster, ...",
-        ),
-        q(
-            "province",
-            String,
-            "Province, 'multiple' or a '; '-separated list",
-        ),
-        p(
-            "admin_hint",
-            String,
-            "Where it is, as described by the source",
-        ),
-        p(
-            "capacity_text",
-            String,
-            "Capacity as described by the source",
-        ),
-        p(
-            "capacity_mw",
-            Number,
-            "Capacity, MW (scopes differ: do not sum)",
-        ),
-        p("status_as_of", String, "Status and its date"),
-        p("source_url", String, "Source"),
-        p("notes", String, "Scope and caveats"),
-    ];
-    let mut used = std::collections::HashSet::new();
-    let features = atlas
-        .renewable_bases
-        .iter()
-        .map(|b| {
-            let slug: std::string::String = b
-                .name
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
-            let mut id = slug
-                .split('-')
-                .filter(|s| !s.is_empty())
-                .take(8)
-                .collect::<Vec<_>>()
-                .join("-");
-            while !used.insert(id.clone()) {
-                id.push_str("-2");
-            }
-            let mut m = Map::new();
-            m.insert("name".into(), json!(b.name));
-            m.insert("type".into(), json!(b.kind));
-            m.insert("province".into(), json!(b.province));
-            m.insert("admin_hint".into(), opt_str(&b.admin_hint));
-            m.insert("capacity_text".into(), opt_str(&b.capacity_text));
-            m.insert("capacity_mw".into(), opt_num(b.capacity_mw));
-            m.insert("status_as_of".into(), opt_str(&b.status_as_of));
-            m.insert("source_url".into(), json!(b.source_url));
-            m.insert("notes".into(), opt_str(&b.notes));
-            feature(id, FeatureGeometry::None, m, None)
-        })
-        .collect();
-    Layer {
-        description: "Large renewable-energy bases, UHV export corridors and national data-centre hubs and clusters. The sources give places only as text, so these features have no geometry.".into(),
-        attribution: "compute-atlas curated table, each row citing its source (source_url)".into(),
-        ..Layer::from_features("renewable-bases", "Renewable bases and computing hubs", GeometryKind::None, properties, features)
     }
 }

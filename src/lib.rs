@@ -12,6 +12,7 @@ pub mod figures;
 pub mod index;
 pub mod layers;
 pub mod load;
+pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod server;

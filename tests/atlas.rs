@@ -17,7 +17,9 @@ fn layer_counts_match_the_sources() {
     assert_eq!(a.counties.len(), 1093);
     assert_eq!(a.prefectures.len(), 141);
     assert_eq!(a.provinces.len(), 12);
-    assert_eq!(a.sites.len(), 64);
+    // 65 since the 2026-12-02 audit: gs-qingyang-domestic-40k merged into gs-qingyang-cmcc,
+    // gs-qingyang-suihong and im-ulanqab-gds added (shared/data/curated/CHANGES.md).
+    assert_eq!(a.sites.len(), 65);
     assert_eq!(a.renewable_bases.len(), 22);
     assert_eq!(a.province_stats.len(), 99);
     assert_eq!(a.chips.len(), 14);
@@ -179,9 +181,10 @@ fn sites_are_located_and_mismatches_reported() {
         );
         assert_eq!(s.county_adcode, Some(659011), "the data is not changed");
     }
+    // All 65 sites (64 before the 2026-12-02 audit) fall in a county.
     assert_eq!(
         a.site_places.iter().filter(|p| p.county.is_some()).count(),
-        64
+        65
     );
 }
 
@@ -239,16 +242,26 @@ fn figures_add_up() {
     let county_sites: u32 = a.county_figures.iter().map(|f| f.sites).sum();
     let pref_sites: u32 = a.prefecture_figures.iter().map(|f| f.sites).sum();
     let prov_sites: u32 = a.province_figures.iter().map(|f| f.sites).sum();
-    assert_eq!((county_sites, pref_sites, prov_sites), (64, 64, 64));
+    // 65 sites since the 2026-12-02 audit (one row merged, two added).
+    assert_eq!((county_sites, pref_sites, prov_sites), (65, 65, 65));
+    // The plain sum of the sites is the provinces' upper bound; the at-least sums count each
+    // overlap group once, so they are smaller (checked exactly in the overlap tests).
     let direct: f64 = a.site_places.iter().filter_map(|p| p.pflops).sum();
     let by_province: f64 = a
         .province_figures
         .iter()
-        .filter_map(|f| f.pflops_reported)
+        .filter_map(|f| f.pflops_reported_upper)
         .sum();
     assert!((direct - by_province).abs() < 1e-6);
+    let at_least: f64 = a
+        .province_figures
+        .iter()
+        .filter_map(|f| f.pflops_reported)
+        .sum();
+    assert!(at_least < direct);
+    // Still 22: the merged row's 10000 left, gs-qingyang-suihong's 20000 came in.
     let known = a.site_places.iter().filter(|p| p.pflops.is_some()).count();
-    assert_eq!(known, 22, "PFLOPS known for 22 of 64 sites");
+    assert_eq!(known, 22, "PFLOPS known for 22 of 65 sites");
     assert_eq!(
         a.province_figures
             .iter()
@@ -261,7 +274,7 @@ fn figures_add_up() {
     let planned_prov: f64 = a
         .province_figures
         .iter()
-        .filter_map(|f| f.pflops_planned_total)
+        .filter_map(|f| f.pflops_planned_total_upper)
         .sum();
     assert!((planned - planned_prov).abs() < 1e-6);
     // Every prefecture's sites are the sum of its counties'.
@@ -504,9 +517,11 @@ fn broken_rows_are_reported_with_file_line_column_and_value() {
             .any(|p| p.reason.contains("row left out") && p.line.unwrap_or(0) >= 65),
         "{errs:?}"
     );
+    // 62 = 65 rows (since the 2026-12-02 audit) less the three bad ones; the bad rows' overlap
+    // links to other Yiwu rows leave those rows in (links to left-out rows are dropped).
     assert_eq!(
         a.sites.len(),
-        61,
+        62,
         "three bad rows and the broken last row are left out, nothing else"
     );
     // Strict mode fails on the same data and names the first problem.
@@ -529,7 +544,7 @@ fn missing_truncated_and_non_utf8_files_are_errors_not_panics() {
     std::fs::remove_file(dir.path().join("renewable_bases.csv")).unwrap();
     match Atlas::build(&AtlasConfig::new(dir.path())) {
         Err(compute_atlas::AtlasError::Load(LoadError::Io { path, .. })) => {
-            assert!(path.ends_with("renewable_bases.csv"))
+            assert!(path.ends_with("renewable_bases.csv"));
         }
         other => panic!("expected an I/O error, got {:?}", other.map(|_| ())),
     }
@@ -625,7 +640,11 @@ fn malformed_geojson_positions_are_problems_not_panics() {
     let mut problems = Problems::default();
     let counties = load::load_counties(&path, &mut problems).unwrap();
     assert_eq!(counties.len(), 1, "the good feature loads");
-    let reasons: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
+    let reasons: Vec<String> = problems
+        .0
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         reasons
             .iter()
@@ -638,4 +657,360 @@ fn malformed_geojson_positions_are_problems_not_panics() {
             .any(|r| r.contains("features[1]") && r.contains("at least 4")),
         "{reasons:?}"
     );
+}
+
+/// The rows of the bundled sites.csv as read by the csv crate: independent of the code under
+/// test, for checking its sums.
+fn csv_sites() -> Vec<HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(data_dir().join("sites.csv")).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// (at least, plain sum) of `field` over `rows`: each connected group of `overlaps_with` links
+/// counted once by its largest figure. `None` when no row has the figure.
+fn dedup_sum(rows: &[&HashMap<String, String>], field: &str) -> (Option<f64>, Option<f64>) {
+    // Group label by flooding the links (within the rows summed).
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
+    let mut label: Vec<usize> = (0..rows.len()).collect();
+    loop {
+        let mut changed = false;
+        for (i, r) in rows.iter().enumerate() {
+            for other in r["overlaps_with"].split(" | ").filter(|s| !s.is_empty()) {
+                if let Some(j) = ids.iter().position(|id| *id == other) {
+                    let m = label[i].min(label[j]);
+                    if label[i] != m || label[j] != m {
+                        label[i] = m;
+                        label[j] = m;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut largest: HashMap<usize, f64> = HashMap::new();
+    let mut plain = 0.0;
+    let mut n = 0;
+    for (i, r) in rows.iter().enumerate() {
+        if let Ok(v) = r[field].parse::<f64>() {
+            n += 1;
+            plain += v;
+            let e = largest.entry(label[i]).or_insert(v);
+            *e = e.max(v);
+        }
+    }
+    if n == 0 {
+        (None, None)
+    } else {
+        (Some(largest.values().sum()), Some(plain))
+    }
+}
+
+#[test]
+fn overlap_groups_come_from_overlaps_with() {
+    let a = atlas();
+    // The curated data lists 6 rows in 2 groups (CHANGES.md, 2026-12-02): the four Yiwu rows
+    // under the zone figure of xj-yiwu-acc, and the two Qingyang rows.
+    let mut groups: Vec<Vec<&str>> = a
+        .overlap_groups
+        .iter()
+        .map(|g| g.iter().map(|&i| a.sites[i].id.as_str()).collect())
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        vec![
+            vec!["gs-qingyang-cmcc", "gs-qingyang-suihong"],
+            vec![
+                "xj-yiwu-acc",
+                "xj-yiwu-cloud-silk-road",
+                "xj-yiwu-huixin",
+                "xj-yiwu-windey-2000p"
+            ],
+        ]
+    );
+    for (i, s) in a.sites.iter().enumerate() {
+        assert_eq!(
+            a.site_group[i].is_some(),
+            !s.overlaps_with.is_empty(),
+            "{}",
+            s.id
+        );
+    }
+}
+
+#[test]
+fn yiwu_counts_its_zone_figure_once() {
+    let a = atlas();
+    let f = &a.county_figures[a.county_by_adcode(650522).unwrap()];
+    // xj-yiwu-acc's 60000 PFLOPS is the zone-wide figure that includes the other Yiwu rows
+    // (128 of xj-yiwu-cloud-silk-road, 2000 of xj-yiwu-windey-2000p): counted once, the county
+    // has 60000; the plain sum, 62128, is the upper bound.
+    assert_eq!(f.pflops_reported, Some(60_000.0));
+    assert_eq!(f.pflops_reported_upper, Some(62_128.0));
+    assert_eq!(f.pflops_known_sites, 3);
+    // 60000 is a zone aggregate, and the unit lists the rows it rests on.
+    assert!(f.pflops_zone_aggregate);
+    assert_eq!(
+        f.overlap_sites.as_deref(),
+        Some("xj-yiwu-acc | xj-yiwu-cloud-silk-road | xj-yiwu-huixin | xj-yiwu-windey-2000p")
+    );
+    // The density rests on the at-least figure.
+    let area = a.counties[a.county_by_adcode(650522).unwrap()].area_km2;
+    assert!((f.pflops_per_10k_km2.unwrap() - 60_000.0 / area * 1e4).abs() < 1e-9);
+    // A county without overlapping rows has no list and equal sums.
+    let horinger = &a.county_figures[a.county_by_adcode(150123).unwrap()];
+    assert_eq!(horinger.overlap_sites, None);
+    assert_eq!(horinger.pflops_reported, horinger.pflops_reported_upper);
+}
+
+#[test]
+fn qingyang_prefecture_counts_its_group_once() {
+    let a = atlas();
+    let rows = csv_sites();
+    let qingyang: Vec<&HashMap<String, String>> = rows
+        .iter()
+        .filter(|r| r["prefecture_en"] == "Qingyang")
+        .collect();
+    let i = a
+        .prefectures
+        .iter()
+        .position(|p| p.name_en.starts_with("Qingyang"))
+        .expect("Qingyang prefecture");
+    let f = &a.prefecture_figures[i];
+    // gs-qingyang-suihong (20000) may be the cluster hosted in gs-qingyang-cmcc's N01 (30000):
+    // the group counts once, by 30000, so the prefecture has 20000 less than the plain sum.
+    let (at_least, plain) = dedup_sum(&qingyang, "reported_pflops");
+    assert_eq!(f.pflops_reported, at_least);
+    assert_eq!(f.pflops_reported_upper, plain);
+    assert_eq!(plain.unwrap() - at_least.unwrap(), 20_000.0);
+    let ids = f.overlap_sites.as_deref().unwrap();
+    assert!(ids.contains("gs-qingyang-cmcc") && ids.contains("gs-qingyang-suihong"));
+    // Neither Qingyang figure is a zone or park aggregate.
+    assert!(!f.pflops_zone_aggregate);
+}
+
+#[test]
+fn gansu_totals_are_the_deduplicated_sums_of_the_csv() {
+    let a = atlas();
+    let rows = csv_sites();
+    let gansu: Vec<&HashMap<String, String>> = rows
+        .iter()
+        .filter(|r| r["province_en"] == "Gansu")
+        .collect();
+    // 6 Gansu rows (the merged row left, gs-qingyang-suihong came in).
+    assert_eq!(gansu.len(), 6);
+    let i = a
+        .provinces
+        .iter()
+        .position(|p| p.short_en == "Gansu")
+        .unwrap();
+    let f = &a.province_figures[i];
+    assert_eq!(f.sites, 6);
+    for (field, at_least, upper) in [
+        (
+            "reported_pflops",
+            f.pflops_reported,
+            f.pflops_reported_upper,
+        ),
+        (
+            "pflops_planned_total",
+            f.pflops_planned_total,
+            f.pflops_planned_total_upper,
+        ),
+        ("chip_count", f.chips, f.chips_upper),
+        ("racks", f.racks, f.racks_upper),
+        ("investment_cny", f.investment_cny, f.investment_cny_upper),
+    ] {
+        assert_eq!((at_least, upper), dedup_sum(&gansu, field), "{field}");
+    }
+    let operational: Vec<&HashMap<String, String>> = gansu
+        .iter()
+        .copied()
+        .filter(|r| r["status"] == "operational")
+        .collect();
+    assert_eq!(
+        (f.pflops_operational, f.pflops_operational_upper),
+        dedup_sum(&operational, "reported_pflops")
+    );
+}
+
+#[test]
+fn the_merged_qingyang_row_is_gone_from_every_layer_and_table() {
+    let a = atlas();
+    let gone = "gs-qingyang-domestic-40k";
+    assert!(a.site_by_id(gone).is_none());
+    for layer in compute_atlas::layers::build_layers(a) {
+        for f in &layer.features {
+            assert_ne!(f.id, gone, "layer {}", layer.id);
+            // gs-qingyang-cmcc's notes name the merged row (the data's own history); no id,
+            // link or overlap list may.
+            let refs = ["id", "overlaps_with", "overlap_group", "overlap_sites"]
+                .map(|k| f.properties.get(k).and_then(|v| v.as_str()).unwrap_or(""));
+            assert!(
+                !refs.iter().any(|v| v.contains(gone)),
+                "layer {} feature {}",
+                layer.id,
+                f.id
+            );
+        }
+    }
+    use compute_atlas::analytics::{self, Level};
+    for level in [Level::County, Level::Prefecture, Level::Province] {
+        let t = analytics::table(a, level, None, None, None).unwrap();
+        assert!(!serde_json::to_string(&t).unwrap().contains(gone));
+    }
+    assert!(!analytics::summary(a, &[])
+        .unwrap()
+        .to_string()
+        .contains(gone));
+    assert!(matches!(
+        analytics::site_power(a, gone, 50.0),
+        Err(analytics::AnalyticsError::UnknownSite(_))
+    ));
+}
+
+/// Rewrites the copied sites.csv with `overlaps_with` of some rows replaced; returns the lines
+/// of the changed rows by id.
+fn write_overlaps(dir: &std::path::Path, changes: &[(&str, &str)]) -> HashMap<String, u64> {
+    let path = dir.join("sites.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "overlaps_with").unwrap();
+    let mut records = Vec::new();
+    for r in rdr.records() {
+        let mut fields: Vec<String> = r.unwrap().iter().map(str::to_string).collect();
+        if let Some((_, v)) = changes.iter().find(|c| c.0 == fields[0]) {
+            fields[col] = v.to_string();
+        }
+        records.push(fields);
+    }
+    // The line a text editor shows for each changed row: newlines written before it, plus one.
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(&header).unwrap();
+    let mut lines = HashMap::new();
+    for r in records {
+        w.flush().unwrap();
+        let written = w.get_ref();
+        let line = 1 + written.iter().filter(|&&c| c == b'\n').count() as u64;
+        if changes.iter().any(|c| c.0 == r[0]) {
+            lines.insert(r[0].clone(), line);
+        }
+        w.write_record(&r).unwrap();
+    }
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+    lines
+}
+
+#[test]
+fn one_sided_and_unknown_overlaps_fail_check_strict() {
+    let dir = common::data_dir_copy();
+    // One-sided: xj-yiwu-cloud-silk-road lists xj-yiwu-huixin, which lists only xj-yiwu-acc.
+    // Unknown: gs-hezuo-huasheng lists an id no row has. Self: a row naming itself.
+    let lines = write_overlaps(
+        dir.path(),
+        &[
+            ("xj-yiwu-cloud-silk-road", "xj-yiwu-acc | xj-yiwu-huixin"),
+            ("gs-hezuo-huasheng", "gs-no-such-site"),
+            ("xj-urumqi-ceec", "xj-urumqi-ceec"),
+        ],
+    );
+    assert_eq!(lines.len(), 3);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
+        .args(["check", "--strict", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for (id, value) in [
+        ("xj-yiwu-cloud-silk-road", "xj-yiwu-huixin"),
+        ("gs-hezuo-huasheng", "gs-no-such-site"),
+        ("xj-urumqi-ceec", "xj-urumqi-ceec"),
+    ] {
+        let want = format!(
+            "sites.csv line {} column `overlaps_with` value \"{value}\"",
+            lines[id]
+        );
+        assert!(stdout.contains(&want), "no {want:?} in:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("does not list `xj-yiwu-cloud-silk-road` back"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("strict: failing"), "{stdout}");
+    // Lenient loading leaves exactly the three bad rows out and keeps the groups symmetric.
+    let a = Atlas::build(&AtlasConfig::new(dir.path())).unwrap();
+    assert_eq!(a.sites.len(), 62);
+    for s in &a.sites {
+        for o in &s.overlaps_with {
+            let other = &a.sites[a.site_by_id(o).expect("links name kept rows")];
+            assert!(other.overlaps_with.contains(&s.id));
+        }
+    }
+}
+
+#[test]
+fn the_metric_catalogue_describes_every_unit_figure() {
+    use compute_atlas::figures::Level;
+    use compute_atlas::layers::PropType;
+    use compute_atlas::metrics::{MetricType, METRICS};
+    let layers = compute_atlas::layers::build_layers(atlas());
+    for (id, level) in [
+        ("counties", Level::County),
+        ("prefectures", Level::Prefecture),
+        ("provinces", Level::Province),
+    ] {
+        let layer = layers.iter().find(|l| l.id == id).unwrap();
+        for m in METRICS.iter().filter(|m| m.exists_at(level)) {
+            let p = layer
+                .property(m.name)
+                .unwrap_or_else(|| panic!("{id} lacks metric {}", m.name));
+            let want = match m.kind {
+                MetricType::Integer => PropType::Integer,
+                MetricType::Number => PropType::Number,
+            };
+            assert_eq!(p.kind, want, "{id}.{}", m.name);
+            // Values have the declared type in every feature.
+            for f in &layer.features {
+                let v = &f.properties[m.name];
+                assert!(
+                    v.is_null()
+                        || (want == PropType::Integer && v.is_u64())
+                        || (want == PropType::Number && v.is_number()),
+                    "{id} {} {}: {v}",
+                    f.id,
+                    m.name
+                );
+            }
+        }
+        for p in &layer.properties {
+            let numeric = matches!(p.kind, PropType::Integer | PropType::Number);
+            // The NEA solar columns of the provinces are statistics of province_power.csv, not
+            // figures of the sites and plants joins.
+            if numeric && !p.name.starts_with("nea_solar_pv_mw_") {
+                assert!(
+                    METRICS
+                        .iter()
+                        .any(|m| m.name == p.name && m.exists_at(level)),
+                    "{id}.{} is not in the catalogue",
+                    p.name
+                );
+            }
+        }
+    }
 }

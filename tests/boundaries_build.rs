@@ -152,7 +152,9 @@ fn inputs_key() -> String {
 /// Output directory of build.py (built once; cached across runs while the inputs are unchanged).
 fn build_output(test: &str) -> Result<PathBuf, String> {
     static LOCK: Mutex<()> = Mutex::new(());
-    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let wheel = wheel()?;
     mapshaper()?;
     let out = cache_dir().join(format!("build-{}", inputs_key()));

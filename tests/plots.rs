@@ -170,7 +170,7 @@ fn yiwu_is_filled_with_its_legend_class_colour() {
                 if (p[0], p[1], p[2]) == expected {
                     matching += 1;
                 } else if std::env::var_os("PLOTS_DEBUG").is_some() {
-                    eprintln!("MISMATCH {lon:.2} {lat:.2} -> ({x}, {y}) {:?}", p);
+                    eprintln!("MISMATCH {lon:.2} {lat:.2} -> ({x}, {y}) {p:?}");
                 }
             }
         }

@@ -62,6 +62,7 @@ impl Table {
             .collect();
         let mut rows = Vec::new();
         let mut rec = csv::ByteRecord::new();
+        let mut lines = LineCounter { pos: 0, line: 1 };
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(false) => break,
@@ -81,7 +82,10 @@ impl Table {
                     break;
                 }
             }
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = rec
+                .position()
+                .map(|p| lines.line_at(bytes, p.byte()))
+                .unwrap_or(0);
             if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
                 continue; // blank line
             }
@@ -157,6 +161,27 @@ impl Table {
             raw: r,
             errors: Vec::new(),
         })
+    }
+}
+
+/// Line numbers of records from their byte offsets. The csv reader's own line count is one short
+/// for CRLF files (it counts the `\n` of a `\r\n` only when it reads the next record), so lines
+/// are counted from the bytes, once through the file.
+struct LineCounter {
+    pos: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line on which the record starting at byte `start` begins (`start` ascending).
+    fn line_at(&mut self, bytes: &[u8], start: u64) -> u64 {
+        let mut pos = (start as usize).clamp(self.pos, bytes.len());
+        while pos < bytes.len() && (bytes[pos] == b'\r' || bytes[pos] == b'\n') {
+            pos += 1;
+        }
+        self.line += bytes[self.pos..pos].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.pos = pos;
+        self.line
     }
 }
 

@@ -9,8 +9,8 @@ mod site;
 
 pub use admin::{County, Prefecture, Province, ProvinceInfo, WESTERN_PROVINCES};
 pub use plant::{Fuel, PlantSource, PlantStatus, PowerPlant};
-pub use reference::{Chip, ProvinceStat, RenewableBase};
-pub use site::{Confidence, LocationPrecision, ReportedDate, Site, SiteStatus};
+pub use reference::{BasePrecision, Chip, ProvinceStat, RenewableBase};
+pub use site::{overlap_groups, Confidence, LocationPrecision, ReportedDate, Site, SiteStatus};
 
 /// A six-digit national administrative division code (GB/T 2260), e.g. `650522` for Yiwu County.
 pub type Adcode = u32;

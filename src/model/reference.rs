@@ -1,3 +1,5 @@
+use super::Adcode;
+
 /// One figure of `province_power.csv` (long format: one metric per row).
 #[derive(Debug, Clone)]
 pub struct ProvinceStat {
@@ -33,9 +35,36 @@ impl ProvinceStat {
     }
 }
 
+/// The level of the administrative units a renewable base is placed on (`location_precision`
+/// of `renewable_bases.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BasePrecision {
+    County,
+    Prefecture,
+}
+
+impl BasePrecision {
+    pub const ALL: [BasePrecision; 2] = [BasePrecision::County, BasePrecision::Prefecture];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BasePrecision::County => "county",
+            BasePrecision::Prefecture => "prefecture",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BasePrecision> {
+        BasePrecision::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 /// A renewable-energy base, UHV corridor or computing hub/cluster (`renewable_bases.csv`).
 #[derive(Debug, Clone)]
 pub struct RenewableBase {
+    /// Stable id made from the name (the file has no id column), unique within the file.
+    pub id: String,
+    /// Line of the row in its file, for problems found after loading.
+    pub line: u64,
     pub name: String,
     pub kind: String,
     pub province: String,
@@ -45,6 +74,17 @@ pub struct RenewableBase {
     pub status_as_of: Option<String>,
     pub source_url: String,
     pub notes: Option<String>,
+    /// Level of the units in `adcodes`; `None` for national, multi-province or unplaced rows.
+    pub location_precision: Option<BasePrecision>,
+    /// The counties or prefectures the sources name; they stand for the units, not the footprint.
+    pub adcodes: Vec<Adcode>,
+}
+
+impl RenewableBase {
+    /// `true` when the row names the units it lies in, so it can be drawn and joined.
+    pub fn is_located(&self) -> bool {
+        self.location_precision.is_some() && !self.adcodes.is_empty()
+    }
 }
 
 /// An accelerator model with its per-chip figures (`chips.csv`).

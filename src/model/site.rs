@@ -207,6 +207,49 @@ pub struct Site {
     pub confidence: Confidence,
     pub source_urls: Vec<String>,
     pub notes: Option<String>,
+    /// Ids of rows whose figures may also be counted in this row's (listed on both rows; checked
+    /// at load time). Sums count each overlap group once.
+    pub overlaps_with: Vec<String>,
     /// 1-based line of the row in its file, for messages.
     pub line: u64,
+}
+
+/// Overlap groups: the connected components (of two or more rows) of the `overlaps_with` links.
+///
+/// Returns, per site, the index of its group in the second value (`None` for a site that
+/// overlaps no other), and the groups as site indexes in file order. A group is named after its
+/// first member in file order, which stays stable while rows are only appended.
+pub fn overlap_groups(sites: &[Site]) -> (Vec<Option<usize>>, Vec<Vec<usize>>) {
+    let by_id: std::collections::HashMap<&str, usize> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let mut group_of: Vec<Option<usize>> = vec![None; sites.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for start in 0..sites.len() {
+        if group_of[start].is_some() || sites[start].overlaps_with.is_empty() {
+            continue;
+        }
+        // Breadth-first over the links; links to unknown ids were reported and dropped at load.
+        let g = groups.len();
+        let mut members = vec![start];
+        group_of[start] = Some(g);
+        let mut next = 0;
+        while next < members.len() {
+            let i = members[next];
+            next += 1;
+            for other in &sites[i].overlaps_with {
+                if let Some(&j) = by_id.get(other.as_str()) {
+                    if group_of[j].is_none() {
+                        group_of[j] = Some(g);
+                        members.push(j);
+                    }
+                }
+            }
+        }
+        members.sort_unstable();
+        groups.push(members);
+    }
+    (group_of, groups)
 }

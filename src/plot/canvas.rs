@@ -15,6 +15,15 @@ pub trait Painter {
     fn paint<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), PlotError>;
 }
 
+/// How a block of plain lines is set.
+#[derive(Debug, Clone, Copy)]
+pub struct LineStyle {
+    pub size: f64,
+    /// Distance between baselines.
+    pub step: f64,
+    pub colour: Rgb,
+}
+
 /// A drawing surface in device pixels.
 pub struct Canvas<'a, DB: DrawingBackend> {
     pub area: DrawingArea<DB, Shift>,
@@ -151,6 +160,46 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             lines.push(line.trim_end().to_string());
         }
         lines
+    }
+
+    /// Width of the widest of `labels`, for sizing a column of them.
+    pub fn widest(&self, labels: &[String], size: f64) -> f64 {
+        labels
+            .iter()
+            .map(|s| self.text_width(s, size, false))
+            .fold(0.0, f64::max)
+    }
+
+    /// Draws `lines` left-aligned from the baseline `y`, one [`LineStyle::step`] apart; returns
+    /// the baseline below the last line.
+    pub fn lines(
+        &self,
+        lines: &[String],
+        (x, mut y): (f64, f64),
+        style: LineStyle,
+    ) -> Result<f64, PlotError> {
+        for line in lines {
+            self.text(line, (x, y), style.size, style.colour, HPos::Left, false)?;
+            y += style.step;
+        }
+        Ok(y)
+    }
+
+    /// `s` wrapped to `width`, cut to `max_lines` and drawn as [`Canvas::lines`].
+    pub fn paragraph(
+        &self,
+        s: &str,
+        at: (f64, f64),
+        width: f64,
+        max_lines: usize,
+        style: LineStyle,
+    ) -> Result<f64, PlotError> {
+        let lines: Vec<String> = self
+            .wrap(s, style.size, width)
+            .into_iter()
+            .take(max_lines)
+            .collect();
+        self.lines(&lines, at, style)
     }
 
     pub fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64, fill: Rgb) -> Result<(), PlotError> {

@@ -68,6 +68,15 @@ pub const QUALITATIVE: [Rgb; 12] = [
     (0x44, 0x77, 0xaa),
 ];
 
+/// Text of titles, labels and values.
+pub const INK: Rgb = (0x22, 0x22, 0x22);
+/// Secondary text: subtitles, footers, tick labels, notes.
+pub const MUTED: Rgb = (0x55, 0x55, 0x55);
+/// Grid lines behind the data.
+pub const GRID: Rgb = (0xe3, 0xe3, 0xe3);
+/// Axis lines.
+pub const AXIS: Rgb = (0x88, 0x88, 0x88);
+
 /// Colour of a fuel in the stacked capacity bars.
 pub fn fuel(f: crate::model::Fuel) -> Rgb {
     use crate::model::Fuel::*;

@@ -7,7 +7,7 @@
 //! caller under [`PlotRequest::cache_key`]. Output is deterministic for the same atlas and request.
 
 mod canvas;
-mod charts;
+mod chart;
 pub mod classify;
 pub mod colour;
 pub mod font;
@@ -17,13 +17,11 @@ mod text;
 
 use std::fmt;
 
-use serde_json::{Map, Value};
-
 use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::ProvinceInfo;
 
-pub use charts::top_counties;
+pub use chart::top_counties;
 pub use font::Fonts;
 pub use map::{choropleth_classes, pixel_of, Classes, LegendClass};
 pub use project::ProjectedAtlas;
@@ -55,11 +53,15 @@ fn bad(msg: impl Into<String>) -> PlotError {
 }
 
 /// What to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum PlotKind {
+    /// Counties coloured by a metric, with the sites as circles.
     Choropleth,
+    /// The leading counties by a metric.
     TopCounties,
+    /// Reported compute against operating renewable capacity.
     ComputeVsPower,
+    /// Operating capacity by fuel per province.
     ProvincePower,
 }
 
@@ -109,7 +111,7 @@ impl PlotKind {
 
     fn default_metric(self) -> &'static str {
         match self {
-            PlotKind::Choropleth => "pflops_per_10k_km2",
+            PlotKind::Choropleth => crate::metrics::DEFAULT_METRIC,
             _ => "pflops_reported",
         }
     }
@@ -122,7 +124,7 @@ impl fmt::Display for PlotKind {
 }
 
 /// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
     Png,
     Svg,
@@ -161,21 +163,21 @@ impl Format {
 }
 
 /// Language of the labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Lang {
     En,
     Zh,
 }
 
 /// Class-break method of the choropleth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Breaks {
     Quantile,
     Jenks,
 }
 
 /// Unit level of `compute-vs-power`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum PlotLevel {
     County,
     Province,
@@ -211,32 +213,27 @@ pub struct PlotRequest {
     pub level: PlotLevel,
 }
 
-/// Names of the numeric unit properties a plot can use as `metric` (the figure properties of
-/// the county layer, in their declared order).
+/// Names of the numeric unit properties a plot can use as `metric`: the county metrics of the
+/// catalogue, in their declared order.
 pub fn metric_names() -> Vec<String> {
-    let mut m = Map::new();
-    crate::layers::figure_values(&UnitFigures::default(), &mut m);
-    m.keys().cloned().collect()
+    crate::metrics::METRICS
+        .iter()
+        .filter(|m| m.exists_at(crate::figures::Level::County))
+        .map(|m| m.name.to_string())
+        .collect()
 }
 
-/// The value of `metric` of a unit, as the layers serve it; `None` when unknown.
+/// The value of `metric` of a unit, as the layers serve it; `None` when unknown or not a metric.
 pub fn metric_value(f: &UnitFigures, metric: &str) -> Option<f64> {
-    let mut m = Map::new();
-    crate::layers::figure_values(f, &mut m);
-    m.get(metric).and_then(Value::as_f64)
+    crate::metrics::metric(metric).and_then(|m| (m.value)(f))
 }
 
 /// Values of `metric` for all units of a level, aligned with `figures`.
 pub(crate) fn metric_values(figures: &[UnitFigures], metric: &str) -> Vec<Option<f64>> {
-    let mut m = Map::new();
-    figures
-        .iter()
-        .map(|f| {
-            m.clear();
-            crate::layers::figure_values(f, &mut m);
-            m.get(metric).and_then(Value::as_f64)
-        })
-        .collect()
+    match crate::metrics::metric(metric) {
+        Some(m) => figures.iter().map(|f| (m.value)(f)).collect(),
+        None => vec![None; figures.len()],
+    }
 }
 
 impl PlotRequest {
@@ -312,9 +309,9 @@ impl PlotRequest {
                             ))
                         })?;
                     if k == "width" {
-                        r.width = n
+                        r.width = n;
                     } else {
-                        r.height = n
+                        r.height = n;
                     }
                 }
                 "scale" => {
@@ -460,9 +457,9 @@ pub fn render(atlas: &Atlas, req: &PlotRequest, fonts: &Fonts) -> Result<Vec<u8>
             let projected = ProjectedAtlas::cached(atlas)?;
             map::render(atlas, &projected, req, family)
         }
-        PlotKind::TopCounties => charts::render_top(atlas, req, family),
-        PlotKind::ComputeVsPower => charts::render_scatter(atlas, req, family),
-        PlotKind::ProvincePower => charts::render_province_power(atlas, req, family),
+        PlotKind::TopCounties => chart::render_top(atlas, req, family),
+        PlotKind::ComputeVsPower => chart::render_scatter(atlas, req, family),
+        PlotKind::ProvincePower => chart::render_province_power(atlas, req, family),
     }
 }
 

@@ -7,6 +7,7 @@ use super::http::{get, negotiate, only_params, pairs, respond, Format, JSON};
 use super::query;
 use super::{ApiError, AppState};
 use crate::analytics::{self, AnalyticsError, Level};
+use crate::layers;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -22,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(|r, s| units(r, s, Level::Province)),
     )
     .route("/analytics/sites/{id}/power", web::get().to(site_power))
-    .route("/analytics/summary", web::get().to(summary));
+    .route(layers::PROGRAMMES_PATH, web::get().to(renewable_programmes))
+    .route("/analytics/summary", web::get().to(summary))
+    .route("/analytics/metrics", web::get().to(metrics));
 }
 
 impl From<AnalyticsError> for ApiError {
@@ -135,7 +138,37 @@ async fn site_power(
             "fuel": n.fuel.as_str(), "plant_id": n.plant_id, "name": n.name,
             "capacity_mw": n.capacity_mw, "distance_km": (n.distance_km * 1000.0).round() / 1000.0,
         })).collect::<Vec<_>>(),
+        "renewable_bases": atlas.base_cover.sites[i].iter().map(|&b| {
+            let b = &atlas.renewable_bases[b];
+            json!({"id": b.id, "name": b.name})
+        }).collect::<Vec<_>>(),
         "notes": "Distances are geodesic (WGS84) from the site's point, which is an administrative seat, not the site itself. Operating capacity counts GEM trackers, and GPPD only for fuels no GEM tracker covers.",
+    });
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+/// The renewable-base rows without a place: national plans, programme lists, unplaced clusters.
+async fn renewable_programmes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f"])?;
+    let format = negotiate(&req, get(&p, "f"), true)?;
+    let served = state.snapshot();
+    let rows = layers::renewable_programmes(&served.atlas);
+    if format == Format::Csv {
+        return Ok(respond(
+            &req,
+            &served,
+            "text/csv; charset=utf-8",
+            csv_of(&rows)?,
+        ));
+    }
+    let body = json!({
+        "returned": rows.len(),
+        "notes": "Rows of renewable_bases.csv whose sources name no county or prefecture (national plans, multi-province batches, programme lists, clusters whose start area is not identified). The located bases are the collection renewable-bases. null means unknown; capacity_mw scopes differ: do not sum.",
+        "rows": rows,
     });
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
@@ -162,5 +195,16 @@ async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             "all_western_provinces": analytics::summary(atlas, &[])?,
         }),
     };
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+/// The metric catalogue: every unit metric with type, unit, labels, description, levels, default
+/// classification and whether it is an at-least (deduplicated) sum.
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f"])?;
+    negotiate(&req, get(&p, "f"), false)?;
+    let served = state.snapshot();
+    let body = crate::metrics::catalogue_json();
     Ok(respond(&req, &served, JSON, body.to_string()))
 }

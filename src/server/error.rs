@@ -94,6 +94,12 @@ impl From<tokio::sync::AcquireError> for ApiError {
     }
 }
 
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> ApiError {
+        ApiError::internal(format!("writing JSON failed: {e}")).caused_by(e)
+    }
+}
+
 impl From<std::string::FromUtf8Error> for ApiError {
     fn from(e: std::string::FromUtf8Error) -> ApiError {
         ApiError::internal(e.to_string()).caused_by(e)

@@ -26,14 +26,14 @@ pub enum Format {
 
 /// Media types answered with JSON, in the server's order of preference. Browsers asking for
 /// text/html get JSON, which they display.
-const JSON_TYPES: [&str; 6] = [
+const JSON_TYPES: [&str; 5] = [
     GEOJSON,
     JSON,
     "application/problem+json",
     "application/vnd.oai.openapi+json",
     "application/schema+json",
-    "text/html",
 ];
+const HTML: &str = "text/html";
 
 /// Reads `f` (json, geojson, csv) or negotiates from Accept (q-values, wildcards); `f`
 /// overrides Accept. Nothing acceptable is 406, listing what is offered.
@@ -53,10 +53,13 @@ pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<
         }
         None => {}
     }
+    // CSV goes before text/html: html is only answered (with JSON) for browsers that name it,
+    // while `text/*` asks for a text format and CSV is the one text format offered.
     let mut offers = JSON_TYPES.to_vec();
     if allow_csv {
         offers.push(CSV);
     }
+    offers.push(HTML);
     let accept = req
         .headers()
         .get(header::ACCEPT)

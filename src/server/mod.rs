@@ -137,10 +137,12 @@ pub async fn serve(
                 let old = d.snapshot().version.clone();
                 match web::block(move || d.reload()).await {
                     Ok(Ok(new)) => {
-                        tracing::info!("reloaded on SIGHUP: version {old} -> {}", new.version)
+                        tracing::info!("reloaded on SIGHUP: version {old} -> {}", new.version);
                     }
                     Ok(Err(e)) => {
-                        tracing::error!("reload on SIGHUP failed, still serving version {old}: {e}")
+                        tracing::error!(
+                            "reload on SIGHUP failed, still serving version {old}: {e}"
+                        );
                     }
                     Err(e) => tracing::error!("reload on SIGHUP failed: {e}"),
                 }

@@ -90,7 +90,7 @@ fn add_tags(
         None => f.properties.iter().for_each(|(k, v)| push(k, v)),
         Some(names) => names.iter().for_each(|k| {
             if let Some(v) = f.properties.get(k) {
-                push(k, v)
+                push(k, v);
             }
         }),
     }

@@ -4,8 +4,7 @@
 use actix_web::http::StatusCode;
 use serde_json::Value;
 
-use crate::common;
-use crate::common::http::{bad, get, get_with, ids, link, local};
+use crate::common::http::{get, get_with, link};
 
 #[actix_web::test]
 async fn landing_conformance_and_api() {

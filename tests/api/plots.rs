@@ -1,10 +1,8 @@
 //! `/plots/...` over HTTP.
 
 use actix_web::http::StatusCode;
-use serde_json::Value;
 
-use crate::common;
-use crate::common::http::{bad, get, get_with, ids, link, local};
+use crate::common::http::{bad, get};
 
 #[actix_web::test]
 async fn plots_over_http() {

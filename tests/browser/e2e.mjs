@@ -100,7 +100,8 @@ async function main() {
     // 404 is expected only for the optional config and power-plant layer.
     context.on('response', (r) => {
       const u = r.url();
-      if (r.status() >= 400 && !/\/config\.json$|\/collections\/power-plants\/items/.test(u)) httpErrors.push(`${r.status()} ${u}`);
+      const optional = /\/config\.json$|\/collections\/power-plants\/items/.test(u);
+      if (r.status() >= 400 && !optional) httpErrors.push(`${r.status()} ${u}`);
     });
     context.on('weberror', (e) => pageErrors.push(String(e.error())));
 
@@ -124,10 +125,8 @@ async function main() {
     });
     if (failed) throw new Error('page did not load; later checks skipped');
 
-    await check('ready within 10 s (target < 2 s on loopback)', async () => {
-      assert(readyMs < 10000, `${readyMs} ms`);
-      return `${readyMs} ms`;
-    });
+    // Load time is a performance goal: bench/page_load.mjs measures it; a timed assertion here
+    // would only fail on a loaded machine.
 
     await check('/map serves the page too', async () => {
       const r = await page.request.get(new URL('map', base).href);
@@ -160,6 +159,47 @@ async function main() {
       assert(r.drawn, `county ${r.adcode} not drawn`);
       assert(r.want > 0 && r.got === r.want, `county ${r.adcode}: feature state sites=${r.got}, analytics says ${r.want}`);
       return `${r.adcode}: ${r.got} sites`;
+    });
+
+    // The metric menu is the server's catalogue: one option per metric the county level has,
+    // in its order, labelled and grouped as it says; the legend title carries label, unit and
+    // "at least".
+    await check('metric menu and legend come from /analytics/metrics', async () => {
+      const r = await page.evaluate(async () => {
+        const res = await fetch('/analytics/metrics');
+        const body = res.ok ? await res.json() : null;
+        const sel = document.getElementById('metric');
+        return {
+          status: res.status,
+          body,
+          options: [...sel.options].map((o) => ({ value: o.value, text: o.textContent, group: o.parentElement.label })),
+          selected: sel.value,
+          legend: document.querySelector('#legend-choropleth .legend-title')?.textContent || '',
+          hash: location.hash,
+        };
+      });
+      assert(r.status === 200 && r.body && Array.isArray(r.body.metrics), `/analytics/metrics: HTTP ${r.status}`);
+      const county = r.body.metrics.filter((m) => !Array.isArray(m.levels) || m.levels.includes('county'));
+      const want = county.map((m) => m.name);
+      const got = r.options.map((o) => o.value);
+      // The menu groups the metrics (optgroups by `group`), so compare the sets, and no duplicates.
+      const diff = (a, b) => a.filter((x) => !b.includes(x));
+      assert(got.length === want.length && new Set(got).size === got.length && !diff(got, want).length && !diff(want, got).length,
+        `menu ${got.length} options, catalogue ${want.length}; only in menu [${diff(got, want)}], only in catalogue [${diff(want, got)}]`);
+      for (const m of county) {
+        const o = r.options.find((x) => x.value === m.name);
+        assert(o.text.includes(m.label.en), `option ${m.name} reads "${o.text}", catalogue label "${m.label.en}"`);
+      }
+      assert(new Set(r.options.map((o) => o.group)).size === new Set(county.map((m) => m.group)).size, 'optgroups do not follow the catalogue groups');
+      assert(r.selected === r.body.default, `selected ${r.selected}, catalogue default ${r.body.default}`);
+      const d = county.find((m) => m.name === r.body.default);
+      assert(r.legend.includes(d.label.en), `legend title "${r.legend}" lacks "${d.label.en}"`);
+      if (d.unit && d.unit.en) assert(r.legend.includes(d.unit.en), `legend title "${r.legend}" lacks the unit ${d.unit.en}`);
+      assert(/at least/.test(r.legend) === !!d.at_least, `legend title "${r.legend}" and at_least=${d.at_least} disagree`);
+      assert(r.hash.includes(`metric=${d.name}`), `URL has no metric=${d.name}`);
+      const legendText = await page.textContent('#legend-choropleth');
+      assert(/0 or no recorded site/.test(legendText) === (d.site_field != null), `${d.name}: site_field ${d.site_field}, legend "${legendText.slice(0, 80)}"`);
+      return `${got.length} metrics, default ${d.name}`;
     });
 
     const initial = await siteCount(page);

@@ -64,7 +64,9 @@ pub(super) fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<
                     crs::from_crs84(crs, c)
                 })
                 .map_err(|e| ApiError::from(e).for_param("crs"))?;
-                rec.push(geojson_multipolygon_to_wkt(&g));
+                rec.push(geojson_to_wkt(&g).map_err(|e| {
+                    ApiError::internal(format!("writing WKT of `{}` failed: {e}", f.id))
+                })?);
             }
             FeatureGeometry::None => {}
         }
@@ -77,76 +79,15 @@ pub(super) fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<
     Ok(String::from_utf8(bytes)?)
 }
 
-/// Turns the GeoJSON MultiPolygon text written by `write_geometry` into WKT, reusing its
-/// rounding: `[[[[x,y],...]]]` -> `MULTIPOLYGON(((x y,...)))`.
-fn geojson_multipolygon_to_wkt(g: &str) -> String {
-    let coords = g
-        .trim_start_matches("{\"type\":\"MultiPolygon\",\"coordinates\":")
-        .trim_end_matches('}');
-    let mut out = String::with_capacity(coords.len() + 16);
-    out.push_str("MULTIPOLYGON");
-    let mut depth = 0;
-    for c in coords.chars() {
-        match c {
-            '[' => {
-                depth += 1;
-                if depth < 4 {
-                    out.push('(');
-                }
-            }
-            ']' => {
-                if depth < 4 {
-                    out.push(')');
-                }
-                depth -= 1;
-            }
-            ',' if depth == 4 => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-async fn item(
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let p = pairs(&req)?;
-    only_params(&p, &["f", "crs", "properties", "precision"])?;
-    negotiate(&req, get(&p, "f"), false)?;
-    let served = state.snapshot();
-    let (cid, fid) = path.into_inner();
-    let layer = find_layer(&served, &cid)?;
-    let i = layer
-        .feature_index(&fid)
-        .ok_or_else(|| ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`")))?;
-    let q = parse_items_query(&req, layer, &p)?;
-    let f = &layer.features[i];
-    let text = feature_text(f, &q)?;
-    let base = base_url(&req);
-    let fid_enc =
-        percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let links = json!([
-        link(
-            format!("{base}/collections/{cid}/items/{fid_enc}"),
-            "self",
-            GEOJSON,
-            "This feature"
-        ),
-        link(
-            format!("{base}/collections/{cid}"),
-            "collection",
-            JSON,
-            "The collection"
-        ),
-    ]);
-    // Insert the links before the closing brace of the feature object.
-    let body = format!("{},\"links\":{}}}", &text[..text.len() - 1], links);
-    let mut resp = respond(&req, &served, GEOJSON, body);
-    let (k, v) = content_crs(q.crs);
-    resp.headers_mut().insert(k, v);
-    Ok(resp)
+/// WKT of the GeoJSON geometry text written by `write_geometry`, so that the CSV carries the
+/// same rounded coordinates as the GeoJSON. The text is read back (each number parses to the
+/// value it was printed from, and geozero prints it the same way) and written by geozero's
+/// WKT writer.
+fn geojson_to_wkt(g: &str) -> Result<String, String> {
+    use geozero::ToWkt;
+    let geometry: geojson::Geometry = g.parse().map_err(|e| format!("{e}"))?;
+    let geometry = geo_types::Geometry::<f64>::try_from(geometry).map_err(|e| format!("{e}"))?;
+    geometry.to_wkt().map_err(|e| format!("{e}"))
 }
 
 #[cfg(test)]
@@ -155,8 +96,17 @@ mod tests {
     fn wkt_from_geojson_text() {
         let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]]]}";
         assert_eq!(
-            super::geojson_multipolygon_to_wkt(g),
+            super::geojson_to_wkt(g).unwrap(),
             "MULTIPOLYGON(((0 0,1 0,1 1,0 0)))"
         );
+        // A hole, a second polygon and rounded decimals keep their digits as written.
+        let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[94.6881,43.25],[96,43.25],[96,44.125],[94.6881,43.25]],[[95,43.5],[95.5,43.5],[95.5,43.75],[95,43.5]]],[[[-1.5,0],[0,0],[0,1],[-1.5,0]]]]}";
+        assert_eq!(
+            super::geojson_to_wkt(g).unwrap(),
+            "MULTIPOLYGON(((94.6881 43.25,96 43.25,96 44.125,94.6881 43.25),(95 43.5,95.5 43.5,95.5 43.75,95 43.5)),((-1.5 0,0 0,0 1,-1.5 0)))"
+        );
+        // No polygon at all is valid WKT too (the hand-written converter gave a bare keyword).
+        let g = "{\"type\":\"MultiPolygon\",\"coordinates\":[]}";
+        assert_eq!(super::geojson_to_wkt(g).unwrap(), "MULTIPOLYGON EMPTY");
     }
 }

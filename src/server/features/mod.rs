@@ -77,6 +77,14 @@ fn collection_json(layer: &Layer, base: &str) -> Value {
     });
     if let Some(links) = v["links"].as_array_mut() {
         links.extend(tiles::collection_links(layer, base));
+        links.extend(layer.related.iter().map(|r| {
+            link(
+                format!("{base}{}", r.path),
+                "related",
+                r.media_type,
+                r.title,
+            )
+        }));
     }
     if !extent.is_empty() {
         v["extent"] = Value::Object(extent);

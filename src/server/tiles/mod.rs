@@ -235,23 +235,27 @@ async fn tileset(
     let base = base_url(&req);
     let bounds = layer.extent.unwrap_or([-180.0, -85.0, 180.0, 85.0]);
     let body = if tilejson {
-        let fields: serde_json::Map<String, Value> = layer
+        let fields = layer
             .properties
             .iter()
-            .map(|d| (d.name.to_string(), Value::from(tilejson_type(d.kind))))
+            .map(|d| (d.name.to_string(), tilejson_type(d.kind).to_string()))
             .collect();
-        json!({
-            "tilejson": "3.0.0",
-            "name": layer.title,
-            "description": layer.description,
-            "attribution": layer.attribution,
-            "tiles": [format!("{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}", layer.id)],
-            "minzoom": 0,
-            "maxzoom": MAX_ZOOM,
-            "bounds": bounds,
-            "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 4],
-            "vector_layers": [{"id": layer.id, "description": layer.title, "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields}],
-        })
+        let mut vector_layer = tilejson::VectorLayer::new(layer.id.to_string(), fields);
+        vector_layer.description = Some(layer.title.to_string());
+        vector_layer.minzoom = Some(0);
+        vector_layer.maxzoom = Some(MAX_ZOOM);
+        let doc = tilejson::tilejson! {
+            tiles: vec![format!("{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}", layer.id)],
+            name: layer.title.to_string(),
+            description: layer.description.to_string(),
+            attribution: layer.attribution.to_string(),
+            minzoom: 0,
+            maxzoom: MAX_ZOOM,
+            bounds: tilejson::Bounds::new(bounds[0], bounds[1], bounds[2], bounds[3]),
+            center: tilejson::Center::new((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 4),
+            vector_layers: vec![vector_layer],
+        };
+        serde_json::to_value(doc)?
     } else {
         let mut v = tileset_summary(layer, &base);
         v["description"] = Value::from(layer.description.clone());

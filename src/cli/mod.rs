@@ -1,0 +1,63 @@
+//! The product's command line: serve the atlas, check the data, locate a point, make a plot.
+//! One file per command; the benchmark commands are a separate binary (`compute-atlas-bench`).
+
+mod check;
+mod common;
+mod locate;
+mod plot;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use common::{exit_code, init_tracing, DataArgs, Result};
+
+/// Geospatial analytics and map service for AI computing and power in western China.
+///
+/// With no subcommand, serves the bundled data on http://127.0.0.1:8080/.
+#[derive(Debug, Parser)]
+#[command(name = "compute-atlas", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the atlas: OGC API - Features, analytics, plots and the web map.
+    Serve(serve::ServeArgs),
+    /// Check the data: layer counts, problems, and a per-province table. Exits 1 on data errors
+    /// in strict mode.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+        /// List every problem rather than the first 50.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the county (and prefecture, province) containing a point.
+    Locate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Longitude, decimal degrees (WGS84).
+        #[arg(allow_hyphen_values = true)]
+        lon: f64,
+        /// Latitude, decimal degrees (WGS84).
+        #[arg(allow_hyphen_values = true)]
+        lat: f64,
+    },
+    /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
+    /// --format is given).
+    Plot(plot::PlotArgs),
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => serve::serve(&serve::ServeArgs::default()),
+        Some(Command::Serve(args)) => serve::serve(&args),
+        Some(Command::Check { data, all }) => check::check(&data, all),
+        Some(Command::Locate { data, lon, lat }) => locate::locate(&data, lon, lat),
+        Some(Command::Plot(args)) => plot::plot(&args),
+    }
+}

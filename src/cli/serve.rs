@@ -1,0 +1,74 @@
+//! `compute-atlas serve` (and the bare `compute-atlas`): build the atlas and serve it.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{DataArgs, Result};
+
+/// Where `serve` listens unless told otherwise: loopback only.
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on (loopback by default; use 0.0.0.0:8080 to listen on all interfaces).
+    #[arg(long, default_value = DEFAULT_BIND, env = "COMPUTE_ATLAS_BIND")]
+    pub bind: SocketAddr,
+    /// Raster basemap URL template for the web map (e.g. https://tile.example/{z}/{x}/{y}.png);
+    /// off by default so the page works offline.
+    #[arg(long)]
+    pub basemap_url: Option<String>,
+    /// Enable POST /admin/reload, guarded by this bearer token (without it the route does
+    /// not exist). SIGHUP reloads in any case.
+    #[arg(long, env = "COMPUTE_ATLAS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Megabytes of rendered tiles and plots kept in memory (one cache for both).
+    #[arg(long, default_value_t = compute_atlas::server::DEFAULT_CACHE_MB)]
+    pub cache_mb: u64,
+}
+
+impl Default for ServeArgs {
+    /// The bare `compute-atlas`: bundled data, loopback, no basemap, no admin route (the
+    /// environment is not read).
+    fn default() -> ServeArgs {
+        ServeArgs {
+            data: DataArgs::default(),
+            bind: DEFAULT_BIND.parse().expect("valid address"),
+            basemap_url: None,
+            admin_token: None,
+            cache_mb: compute_atlas::server::DEFAULT_CACHE_MB,
+        }
+    }
+}
+
+pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
+    use compute_atlas::server::{AdminToken, AppState, Served, WebConfig};
+    let config = args.data.config();
+    let t = Instant::now();
+    let served = Served::build(&config)?;
+    tracing::info!(
+        "atlas built in {:.2} s: {} counties, {} sites, {} plants, {} data problem(s) (run `compute-atlas check` for the list)",
+        t.elapsed().as_secs_f64(),
+        served.atlas.counties.len(),
+        served.atlas.sites.len(),
+        served.atlas.plants.len(),
+        served.atlas.problems.len()
+    );
+    let state = AppState::new(served, config).with_cache_mb(args.cache_mb);
+    actix_web::rt::System::new().block_on(compute_atlas::server::serve(
+        state,
+        WebConfig {
+            basemap: args.basemap_url.clone(),
+        },
+        args.admin_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(AdminToken),
+        args.bind,
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+// The atlas API as the page uses it: every URL and every fetch is here, so a
+// change of route or of error handling is made once. The page loads nothing
+// from another origin (an optional raster basemap only when configured).
+
+const abs = (u) => new URL(u, window.location.href).href;
+
+export const ITEMS = (id, extra = '') => `/collections/${id}/items?f=json&limit=10000${extra}`;
+export const CSV = (id) => `/collections/${id}/items?f=csv&limit=10000`;
+// Counties and plants come as vector tiles (OGC API - Tiles, MVT): the map loads only the
+// tiles in view, simplified for their zoom, instead of every polygon and point up front.
+export const TILES = (id, query) => `${abs(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${query}`;
+// County tiles carry identity only; the figures come from /analytics/counties and are
+// joined on the map by feature state, so changing the metric loads nothing.
+export const COUNTY_TILE_PROPS = 'properties=adcode,name_en,province';
+// Plants drawn on the map: operating records inside the covered counties that the
+// county figures count (the preferred source per fuel, so a plant is not drawn twice).
+// The rest (retired, cancelled, planned, outside the west) stay in the downloads.
+export const PLANT_FILTER = 'status=operating&counted=true&in_area=true';
+export const PLANT_TILE_PROPS = `${PLANT_FILTER}&properties=id,name,unit,fuel,capacity_mw`;
+
+export const plotUrl = (kind, ext, params, w, h) =>
+  `/plots/${kind}.${ext}?${new URLSearchParams({ ...params, width: String(w), height: String(h) })}`;
+
+/** A failed request: the URL and HTTP status (0 when the network failed) stay readable. */
+export class ApiError extends Error {
+  constructor(url, status, detail) {
+    super(`${url}: ${status ? `HTTP ${status}` : 'network error'}${detail ? ` (${detail})` : ''}`);
+    this.url = url;
+    this.status = status;
+  }
+}
+
+/**
+ * JSON of a same-origin URL. An `optional` resource answers null instead of
+ * throwing, for layers and settings the server may not have.
+ */
+export async function getJson(url, { optional = false } = {}) {
+  let r;
+  try {
+    r = await fetch(url, { headers: { accept: 'application/json' } });
+  } catch (e) {
+    if (optional) return null;
+    throw new ApiError(url, 0, e && e.message);
+  }
+  if (!r.ok) {
+    if (optional) return null;
+    // The server explains a 4xx in a JSON body; show its words when there are any.
+    let detail = '';
+    try {
+      const body = await r.json();
+      detail = (body && (body.detail || body.title)) || ''; // problem+json (RFC 9457)
+    } catch { /* no JSON body */ }
+    throw new ApiError(url, r.status, String(detail).slice(0, 200));
+  }
+  try {
+    return await r.json();
+  } catch (e) {
+    if (optional) return null;
+    throw new ApiError(url, r.status, `not JSON: ${e.message || e}`);
+  }
+}
+
+/** The metric catalogue; null when the server has none (older servers answer 404). */
+export const fetchMetricCatalogue = () => getJson('/analytics/metrics', { optional: true });
+
+/**
+ * Everything the page needs before it draws. The county figures may fail alone:
+ * the map still shows sites, and the legend says why the figures are missing.
+ */
+export async function fetchStartData() {
+  const [collections, config, provinces, sites, analytics, bases, catalogue, programmes] = await Promise.all([
+    getJson('/collections', { optional: true }),
+    getJson('/config.json', { optional: true }),
+    // Figures, labels and extents only (the outlines are tiles): 0.1° is plenty.
+    getJson(ITEMS('provinces', '&precision=1')),
+    getJson(ITEMS('sites')),
+    getJson('/analytics/counties?sort=-sites&top=10000').catch((e) => ({ error: String(e.message || e) })),
+    getJson(ITEMS('renewable-bases', '&precision=1'), { optional: true }),
+    fetchMetricCatalogue(),
+    // The bases without a place (national plans, lists) are a table, not features.
+    getJson('/analytics/renewable-programmes', { optional: true }),
+  ]);
+  return { collections, config, provinces, sites, analytics, bases, catalogue, programmes };
+}
+
+/** One power plant record (the tiles carry only what the marker needs). */
+export const fetchPlant = (id) => getJson(`/collections/power-plants/items/${encodeURIComponent(id)}?f=json`);
+
+/**
+ * Operating plant records per fuel, counted by the server (numberMatched), so the
+ * page does not download the plants for its legend. A fuel that fails counts 0.
+ */
+export async function fetchPlantCounts(fuels) {
+  const counts = await Promise.all(fuels.map(async (fuel) => {
+    const r = await getJson(`/collections/power-plants/items?f=json&limit=1&${PLANT_FILTER}&fuel=${encodeURIComponent(fuel)}&properties=fuel`, { optional: true });
+    return [fuel, r && Number.isFinite(r.numberMatched) ? r.numberMatched : 0];
+  }));
+  return new Map(counts);
+}
