@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{get, negotiate, only_params, pairs, respond, Format, JSON};
+use super::http::{csv_cell, get, negotiate, only_params, pairs, respond, Format, JSON};
 use super::query;
 use super::{ApiError, AppState};
 use crate::analytics::{self, AnalyticsError, Level};
@@ -46,12 +46,8 @@ fn csv_of(rows: &[serde_json::Map<String, Value>]) -> Result<String, ApiError> {
     let err = |e: csv::Error| ApiError::internal(format!("writing CSV failed: {e}"));
     w.write_record(&header).map_err(err)?;
     for r in rows {
-        w.write_record(r.values().map(|v| match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            v => v.to_string(),
-        }))
-        .map_err(err)?;
+        w.write_record(r.values().map(|v| csv_cell(Some(v))))
+            .map_err(err)?;
     }
     String::from_utf8(
         w.into_inner()

@@ -115,7 +115,7 @@ impl ResponseError for ApiError {
         if self.status.is_server_error() {
             match &self.source {
                 Some(cause) => {
-                    tracing::error!("{}: {} (cause: {cause:?})", self.status, self.detail)
+                    tracing::error!("{}: {} (cause: {cause:?})", self.status, self.detail);
                 }
                 None => tracing::error!("{}: {}", self.status, self.detail),
             }

@@ -166,3 +166,40 @@ pub fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
 pub fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": ty, "title": title})
 }
+
+/// A JSON value as a CSV cell: null is empty, text as is, numbers and booleans as JSON writes
+/// them. Text starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`, so
+/// a spreadsheet shows it as text instead of running it as a formula (text comes from data and
+/// editors; numbers never pass through here as text, so negative figures are untouched).
+pub fn csv_cell(v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+            format!("'{s}")
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        let cell = |v: serde_json::Value| super::csv_cell(Some(&v));
+        assert_eq!(
+            cell(json!("=HYPERLINK(\"http://x\")")),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for s in ["+1", "-1+1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(cell(json!(s)), format!("'{s}"));
+        }
+        assert_eq!(cell(json!("Yiwu County")), "Yiwu County");
+        assert_eq!(cell(json!(-12.5)), "-12.5");
+        assert_eq!(cell(json!(null)), "");
+        assert_eq!(super::csv_cell(None), "");
+    }
+}

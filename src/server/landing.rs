@@ -23,10 +23,14 @@ pub fn openapi_paths(paths: &mut Paths) {
     );
 }
 
-async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn landing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    web_config: web::Data<webmap::WebConfig>,
+) -> Result<HttpResponse, ApiError> {
     let p = pairs(&req)?;
     if p.is_empty() && webmap::wants_html(&req) {
-        return webmap::map().await;
+        return webmap::map(web_config).await;
     }
     only_params(&p, &["f"])?;
     negotiate(&req, get(&p, "f"), false)?;

@@ -20,6 +20,7 @@ mod oas;
 mod openapi;
 mod plots;
 pub mod query;
+mod security;
 mod state;
 mod status;
 mod tiles;
@@ -102,6 +103,7 @@ pub fn app(
             }
         })
         .wrap(middleware::Compress::default())
+        .wrap(security::default_headers())
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)

@@ -62,16 +62,16 @@ fn parse_accept(header: &str) -> Vec<MediaRange> {
     ranges
 }
 
+/// How an offer ranks: q, specificity of the range, then earlier range, then earlier offer.
+type Rank = (f32, u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>);
+
 /// Picks among `offers` (media types in the server's order of preference) the one the client
 /// prefers: highest q of the most specific range naming it; ties go to the more specific
 /// match, then to the range listed first, then to the server's order. `q=0` rules an offer out.
 /// `None` when nothing offered is acceptable.
 pub fn choose<'a>(accept: Option<&str>, offers: &[&'a str]) -> Option<&'a str> {
     let ranges = parse_accept(accept.unwrap_or(""));
-    let mut best: Option<(
-        (f32, u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>),
-        &str,
-    )> = None;
+    let mut best: Option<(Rank, &str)> = None;
     for (order, &offer) in offers.iter().enumerate() {
         let Some((ty, subtype)) = offer.split(';').next().and_then(|m| m.split_once('/')) else {
             continue;

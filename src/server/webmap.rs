@@ -35,8 +35,12 @@ pub fn wants_html(req: &HttpRequest) -> bool {
         .is_some_and(|m| m.trim().starts_with("text/html"))
 }
 
-pub async fn map() -> Result<HttpResponse, ApiError> {
-    serve_file("index.html", "no-cache")
+pub async fn map(cfg: web::Data<WebConfig>) -> Result<HttpResponse, ApiError> {
+    let mut page = serve_file("index.html", "no-cache")?;
+    for (name, value) in super::security::html_headers(cfg.basemap.as_deref()) {
+        page.headers_mut().insert(name, value);
+    }
+    Ok(page)
 }
 
 fn serve_file(path: &str, cache: &str) -> Result<HttpResponse, ApiError> {

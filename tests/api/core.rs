@@ -1,5 +1,5 @@
 //! Landing page, conformance, the OpenAPI document, and what every resource does (CORS,
-//! gzip, ETags, 4xx for bad paths and parameters).
+//! gzip, ETags, security headers, 4xx for bad paths and parameters).
 
 use actix_web::http::StatusCode;
 use serde_json::Value;
@@ -109,6 +109,50 @@ async fn http_niceties_cors_gzip_etag() {
     )
     .await;
     assert_eq!(r3.status, 200, "another query has another ETag");
+}
+
+#[actix_web::test]
+async fn security_headers_on_every_response_and_a_policy_on_html() {
+    // Every kind of answer: JSON, GeoJSON, CSV, a tile, a plot, an error, the page.
+    for uri in [
+        "/",
+        "/collections/sites/items?limit=1",
+        "/collections/sites/items?f=csv&limit=1",
+        "/collections/counties/tiles/WebMercatorQuad/4/6/12",
+        "/plots/top-counties.svg",
+        "/collections/nope",
+        "/map",
+    ] {
+        let r = get(uri).await;
+        assert_eq!(
+            r.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{uri} ({})",
+            r.status
+        );
+    }
+    for r in [
+        get("/map").await,
+        get_with("/", &[("Accept", "text/html")]).await,
+    ] {
+        assert!(r.header("content-type").unwrap().starts_with("text/html"));
+        let csp = r
+            .header("content-security-policy")
+            .expect("a policy on HTML");
+        // No inline script and no script from elsewhere: the policy's script source is only
+        // the service itself.
+        let script = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap();
+        assert_eq!(script, "script-src 'self'", "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert_eq!(r.header("referrer-policy").as_deref(), Some("no-referrer"));
+    }
+    // JSON is not a page: it carries no page policy.
+    let r = get("/collections").await;
+    assert!(r.header("content-security-policy").is_none());
 }
 
 #[actix_web::test]

@@ -1,8 +1,7 @@
 //! Items as CSV for spreadsheets: one row per feature, points as two coordinate columns and
 //! polygons as WKT.
 
-use serde_json::Value;
-
+use super::super::http::csv_cell;
 use super::super::ApiError;
 use super::items::ItemsQuery;
 use crate::crs;
@@ -40,11 +39,7 @@ pub(super) fn csv_body(layer: &Layer, page: &[usize], q: &ItemsQuery) -> Result<
         let f = &layer.features[i];
         let mut rec: Vec<String> = vec![f.id.clone()];
         for n in &names {
-            rec.push(match f.properties.get(n) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => s.clone(),
-                Some(v) => v.to_string(),
-            });
+            rec.push(csv_cell(f.properties.get(n)));
         }
         match &f.geometry {
             FeatureGeometry::Point(x, y) => {

@@ -81,7 +81,7 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
             json!({"type": p.kind.json_type(), "nullable": true, "description": p.description}),
         );
     }
-    let props_name = format!("{}-properties", id);
+    let props_name = format!("{id}-properties");
     schemas.insert(
         props_name.clone(),
         json!({"type": "object", "properties": props}),
