@@ -232,18 +232,19 @@ async fn bad_filters_are_400_naming_the_reason_and_position() {
     .json();
     assert_eq!(r["position"]["column"], 27, "{r}");
     // Deep nesting and long chains are refused, not a stack overflow.
-    let deep = format!("{}status = 'x'{}", "(".repeat(5000), ")".repeat(5000));
+    // (The query string itself is limited to 8 KiB.)
+    let deep = format!("{}status = 'x'{}", "(".repeat(100), ")".repeat(100));
     bad(
         &format!("/collections/sites/items?filter={}", enc(&deep)),
         StatusCode::BAD_REQUEST,
         "deeper",
     )
     .await;
-    let chain = vec!["status = 'x'"; 2000].join(" OR ");
+    let chain = vec!["x=1"; 300].join(" OR ");
     bad(
         &format!("/collections/sites/items?filter={}", enc(&chain)),
         StatusCode::BAD_REQUEST,
-        "filter",
+        "operators",
     )
     .await;
     let deep_json = format!(

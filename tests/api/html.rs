@@ -88,7 +88,7 @@ async fn item_page_links_sources_and_escapes_text() {
         .text();
     // A source URL with `&` is a link, its `&` escaped in the attribute and the text.
     assert!(
-        html.contains("<a href=\"http://qhszgh.com/index.php?c=show&#38;id=31090\">"),
+        html.contains("<a href=\"https://qhszgh.com/index.php?c=show&#38;id=31090\">"),
         "{html}"
     );
     assert!(!html.contains("c=show&id"));
@@ -129,7 +129,7 @@ async fn markup_in_the_data_is_shown_as_text() {
     let svc = atest::init_service(app(state, Data::new(WebConfig::default()), None)).await;
     for uri in [
         format!("/collections/sites/items/{id}?f=html"),
-        "/collections/sites/items?f=html&limit=1".to_string(),
+        format!("/collections/sites/items?f=html&filter=id%3D%27{id}%27"),
     ] {
         let req = atest::TestRequest::get().uri(&uri).to_request();
         let resp = atest::call_service(&svc, req).await;
