@@ -22,8 +22,8 @@ fn common_items_params() -> Vec<Value> {
         ),
         param(
             "filter-lang",
-            "Encoding of filter (default cql2-text)",
-            json!({"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
+            "Encoding of filter (default cql2-text; cql-text, the draft's name that GDAL sends, is read as cql2-text)",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text"}),
         ),
         param(
             "filter-crs",
