@@ -46,7 +46,7 @@ pub fn text_syntax(text: &str, e: cql2::Error) -> FilterError {
         lang: "cql2-text",
         position,
         reason,
-        source: Some(e),
+        source: Some(Box::new(e)),
     }
 }
 
@@ -64,7 +64,7 @@ pub fn json_syntax(e: serde_json::Error) -> FilterError {
             column: e.column(),
         },
         reason,
-        source: Some(cql2::Error::SerdeJson(e)),
+        source: Some(Box::new(cql2::Error::SerdeJson(e))),
     }
 }
 

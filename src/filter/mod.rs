@@ -131,7 +131,7 @@ pub enum FilterError {
         position: Position,
         reason: String,
         #[source]
-        source: Option<cql2::Error>,
+        source: Option<Box<cql2::Error>>,
     },
     /// An unknown property, a type mismatch, an unsupported function.
     #[error("{position}: {reason}")]

@@ -16,7 +16,7 @@ pub struct ApiError {
     /// Media types the resource offers, listed in a 406 answer.
     pub offered: Vec<&'static str>,
     /// Where in a CQL2 filter the error lies (written as `position` in the body).
-    pub filter_position: Option<serde_json::Value>,
+    pub filter_position: Option<Box<serde_json::Value>>,
     #[source]
     pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -82,7 +82,7 @@ impl From<CrsError> for ApiError {
 impl From<crate::filter::FilterError> for ApiError {
     fn from(e: crate::filter::FilterError) -> ApiError {
         let mut a = ApiError::bad_request(format!("filter: {e}"));
-        a.filter_position = e.position().map(|p| p.to_json());
+        a.filter_position = e.position().map(|p| Box::new(p.to_json()));
         a.caused_by(e)
     }
 }
@@ -141,7 +141,7 @@ impl ResponseError for ApiError {
             body["offered"] = json!(self.offered);
         }
         if let Some(p) = &self.filter_position {
-            body["position"] = p.clone();
+            body["position"] = (**p).clone();
         }
         HttpResponse::build(self.status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
