@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod atlas;
 pub mod crs;
 pub mod figures;
+pub mod filter;
 pub mod index;
 pub mod layers;
 pub mod load;

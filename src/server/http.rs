@@ -22,6 +22,8 @@ pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 pub enum Format {
     Json,
     Csv,
+    /// An HTML page (resources that have one: [`negotiate_html`]).
+    Html,
 }
 
 /// Media types answered with JSON, in the server's order of preference. Browsers asking for
@@ -38,14 +40,35 @@ const HTML: &str = "text/html";
 /// Reads `f` (json, geojson, csv) or negotiates from Accept (q-values, wildcards); `f`
 /// overrides Accept. Nothing acceptable is 406, listing what is offered.
 pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, false)
+}
+
+/// As [`negotiate`], for a resource that also has an HTML page: `f=html`, or an Accept that
+/// prefers text/html (a browser), answers [`Format::Html`].
+pub fn negotiate_html(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, true)
+}
+
+fn negotiate_formats(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+    allow_html: bool,
+) -> Result<Format, ApiError> {
     match f.map(|s| s.to_ascii_lowercase()) {
         Some(f) if f == "json" || f == "geojson" => return Ok(Format::Json),
         Some(f) if f == "csv" && allow_csv => return Ok(Format::Csv),
+        Some(f) if f == "html" && allow_html => return Ok(Format::Html),
         Some(f) => {
-            let allowed = if allow_csv {
-                "json, geojson, csv"
-            } else {
-                "json"
+            let allowed = match (allow_csv, allow_html) {
+                (true, true) => "json, geojson, csv, html",
+                (true, false) => "json, geojson, csv",
+                (false, true) => "json, html",
+                (false, false) => "json",
             };
             return Err(ApiError::not_acceptable(format!(
                 "format f={f} is not offered here; use one of: {allowed}"
@@ -66,6 +89,7 @@ pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<
         .and_then(|v| v.to_str().ok());
     match negotiation::choose(accept, &offers) {
         Some(CSV) => Ok(Format::Csv),
+        Some(HTML) if allow_html => Ok(Format::Html),
         Some(_) => Ok(Format::Json),
         None => {
             let offered: &[&'static str] = if allow_csv {
@@ -161,6 +185,13 @@ pub fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
     only_params(&p, &["f"])?;
     negotiate(req, get(&p, "f"), false)?;
     Ok(())
+}
+
+/// The checks of a metadata document that also has an HTML page: only `f`; JSON or HTML.
+pub fn json_or_html(req: &HttpRequest) -> Result<Format, ApiError> {
+    let p = pairs(req)?;
+    only_params(&p, &["f"])?;
+    negotiate_html(req, get(&p, "f"), false)
 }
 
 pub fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {

@@ -12,6 +12,7 @@ mod analytics;
 mod cache;
 mod error;
 mod features;
+mod html;
 mod http;
 mod landing;
 mod layer;
