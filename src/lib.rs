@@ -15,7 +15,9 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod reporting;
 pub mod server;
 pub mod tiles;
+pub mod timeline;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};
