@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod atlas;
+pub mod balance;
 pub mod crs;
 pub mod figures;
 pub mod index;

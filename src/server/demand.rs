@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{get, negotiate, only_params, pairs, respond, JSON};
+use super::http::{csv_cell, get, negotiate, only_params, pairs, respond, Format, JSON};
 use super::{ApiError, AppState};
 use crate::atlas::demand::{
     chip_by_name, Basis, DemandModel, Overrides, ACCELERATORS_PER_SERVER, PUE_RANGE,
@@ -14,7 +14,8 @@ use crate::atlas::Atlas;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/analytics/power-estimate", web::get().to(power_estimate))
-        .route("/analytics/timeline", web::get().to(timeline));
+        .route("/analytics/timeline", web::get().to(timeline))
+        .route("/analytics/power-balance", web::get().to(power_balance));
 }
 
 /// The model, or a 503-free explanation: without parameters the estimate cannot be made.
@@ -155,5 +156,91 @@ async fn timeline(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let t = crate::timeline::timeline(&served.atlas, by, get(&p, "province"))
         .map_err(|e| ApiError::bad_request(e.to_string()).for_param("province"))?;
     let body: Value = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+/// Flattens nested objects into `a_b` keys, for the CSV form.
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}_{k}")
+                };
+                flatten(&key, x, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+async fn power_balance(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = pairs(&req)?;
+    only_params(&p, &["f", "level", "pue", "utilisation"])?;
+    let format = negotiate(&req, get(&p, "f"), true)?;
+    let level_text = get(&p, "level").unwrap_or("county");
+    let level = crate::balance::BalanceLevel::parse(level_text).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "level must be site, county or province, got {level_text:?}"
+        ))
+        .for_param("level")
+    })?;
+    let ov = overrides(&p)?;
+    let served = state.snapshot();
+    let atlas = &served.atlas;
+    model(atlas)?;
+    let rows = crate::balance::balance(atlas, level, ov);
+    let values: Vec<Value> = rows
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if format == Format::Csv {
+        let err = |e: csv::Error| ApiError::internal(format!("writing CSV failed: {e}"));
+        // Optional parts (a statistic that is unknown) flatten to fewer keys: the header is the
+        // union of every row's keys, in first-seen order, and a missing key is an empty cell.
+        let flat: Vec<Vec<(String, Value)>> = values
+            .iter()
+            .map(|v| {
+                let mut f = Vec::new();
+                flatten("", v, &mut f);
+                f
+            })
+            .collect();
+        let mut header: Vec<&str> = Vec::new();
+        for (k, _) in flat.iter().flatten() {
+            if !header.contains(&k.as_str()) {
+                header.push(k);
+            }
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).map_err(err)?;
+        for row in &flat {
+            let cell = |k: &str| row.iter().find(|(x, _)| x == k).map(|(_, v)| v);
+            w.write_record(header.iter().map(|k| csv_cell(cell(k))))
+                .map_err(err)?;
+        }
+        let body = String::from_utf8(
+            w.into_inner()
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+        )
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        return Ok(respond(&req, &served, "text/csv; charset=utf-8", body));
+    }
+    let (pue, fraction) = model(atlas)?.overridden(ov);
+    let body = json!({
+        "level": level,
+        "estimate": true,
+        "plants_loaded": atlas.has_plants(),
+        "returned": rows.len(),
+        "parameters": [pue, fraction],
+        "notes": "demand_mw is an estimate (see /analytics/power-estimate for its parameters). Generation = capacity × utilisation hours over the period the hours cover (not annualised); demand energy is given over the same hours. Each statistic names its level (province, or national as a fallback) and period. Plant files hold few wind and solar farms: coverage gives the share of the province's reported capacity they hold; the province level uses the provincial statistics where they exist. null means unknown.",
+        "rows": values,
+    });
     Ok(respond(&req, &served, JSON, body.to_string()))
 }

@@ -10,6 +10,13 @@ use crate::common::http::{bad, get};
 
 type Row = HashMap<String, String>;
 
+/// A level's figures, how a site is placed at it, and its units' adcodes.
+type Level<'a> = (
+    &'a [compute_atlas::figures::UnitFigures],
+    fn(&compute_atlas::atlas::SitePlace) -> Option<usize>,
+    Vec<u32>,
+);
+
 fn read(name: &str) -> Vec<Row> {
     let mut r = csv::Reader::from_path(common::data_dir().join(name)).unwrap();
     r.deserialize().map(|row| row.unwrap()).collect()
@@ -132,11 +139,7 @@ async fn sites_without_a_usable_input_have_no_estimate_and_are_counted() {
 #[actix_web::test]
 async fn unit_totals_are_the_sums_of_their_sites_with_groups_counted_once() {
     let a = common::atlas();
-    let levels: [(
-        &[compute_atlas::figures::UnitFigures],
-        fn(&compute_atlas::atlas::SitePlace) -> Option<usize>,
-        Vec<u32>,
-    ); 3] = [
+    let levels: [Level<'_>; 3] = [
         (
             &a.county_figures,
             |p| p.county,
@@ -467,4 +470,110 @@ fn changing_reporting_csv_changes_the_block() {
         compute_atlas::reporting::reporting_vs_dataset(&atlas)["figures"],
         serde_json::json!([])
     );
+}
+
+#[actix_web::test]
+async fn power_balance_sets_demand_against_supply_with_coverage() {
+    let a = common::atlas();
+    let v = get("/analytics/power-balance?level=county").await.json();
+    let rows = v["rows"].as_array().unwrap();
+    let with_sites: std::collections::BTreeSet<usize> =
+        a.site_places.iter().filter_map(|p| p.county).collect();
+    assert_eq!(rows.len(), with_sites.len());
+    for r in rows {
+        let f = a
+            .county_figures
+            .iter()
+            .find(|f| f.adcode.to_string() == r["id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            r["demand_mw"]["central"].as_f64(),
+            f.power_mw_central,
+            "{}",
+            r["id"]
+        );
+    }
+    // National fallbacks are marked as such, with the period the hours cover.
+    let stats = read("province_power.csv");
+    let national_hours = stats
+        .iter()
+        .find(|s| s["province"] == "China total" && s["metric"] == "solar_utilization_hours")
+        .unwrap();
+    let yiwu = rows.iter().find(|r| r["id"] == "650522").unwrap();
+    assert_eq!(yiwu["solar"]["utilisation_hours"]["level"], "national");
+    assert_eq!(
+        yiwu["solar"]["utilisation_hours"]["period"],
+        national_hours["year"].as_str()
+    );
+    // Coverage: plant-file solar against the latest NEA figure of the province.
+    let p = get("/analytics/power-balance?level=province").await.json();
+    let xj = p["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Xinjiang")
+        .unwrap();
+    let nea = stats
+        .iter()
+        .filter(|s| {
+            s["province"] == "Xinjiang"
+                && s["metric"] == "solar_pv_cumulative_grid_connected_capacity"
+        })
+        .max_by(|x, y| x["year"].cmp(&y["year"]))
+        .unwrap();
+    let nea_mw: f64 = nea["value"].parse::<f64>().unwrap() * 10.0;
+    assert_eq!(
+        xj["coverage"]["solar_statistics"]["period"],
+        nea["year"].as_str()
+    );
+    assert!(close(
+        xj["coverage"]["solar_statistics"]["value"]
+            .as_f64()
+            .unwrap(),
+        nea_mw
+    ));
+    if let Some(files) = xj["coverage"]["solar_plant_files_mw"].as_f64() {
+        assert!(close(
+            xj["coverage"]["solar_ratio"].as_f64().unwrap(),
+            files / nea_mw
+        ));
+    }
+    assert_eq!(xj["solar"]["capacity_from"], "provincial statistics");
+    // A changed parameter is recomputed; bad input is a 400.
+    let o = get("/analytics/power-balance?level=province&pue=2")
+        .await
+        .json();
+    let xo = o["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Xinjiang")
+        .unwrap();
+    assert!(xo["demand_mw"]["low"].as_f64().unwrap() > xj["demand_mw"]["low"].as_f64().unwrap());
+    bad(
+        "/analytics/power-balance?level=planet",
+        StatusCode::BAD_REQUEST,
+        "site, county or province",
+    )
+    .await;
+    bad(
+        "/analytics/power-balance?level=site&pue=9",
+        StatusCode::BAD_REQUEST,
+        "from 1 to 3",
+    )
+    .await;
+    let csv = get("/analytics/power-balance?level=site&f=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    assert!(text.lines().next().unwrap().contains("demand_mw_central"));
+    assert_eq!(text.lines().count(), a.sites.len() + 1);
+}
+
+#[test]
+fn period_hours_follow_the_calendar() {
+    use compute_atlas::balance::period_hours;
+    assert_eq!(period_hours("2023"), Some(8760.0));
+    assert_eq!(period_hours("2024H1"), Some(182.0 * 24.0));
+    assert_eq!(period_hours("2024 Jan-Apr"), Some(121.0 * 24.0));
+    assert_eq!(period_hours("unclear"), None);
 }
