@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod atlas;
+pub mod balance;
 pub mod crs;
 pub mod figures;
 pub mod filter;
@@ -16,7 +17,9 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod reporting;
 pub mod server;
 pub mod tiles;
+pub mod timeline;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};

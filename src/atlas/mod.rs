@@ -12,6 +12,8 @@ use serde::Serialize;
 
 mod bases;
 mod build;
+pub mod demand;
+mod demand_units;
 mod pflops;
 mod power;
 
@@ -105,6 +107,14 @@ pub struct Atlas {
     /// (province short name, year, MW) of NEA cumulative solar PV.
     pub province_solar_mw: Vec<(String, String, f64)>,
     pub site_power: Vec<SitePower>,
+    /// Rows of `power_assumptions.csv` (empty when the data directory has none).
+    pub power_assumptions: Vec<PowerAssumption>,
+    /// Rows of `reporting.csv` (empty when the data directory has none).
+    pub reporting: Vec<ReportingFigure>,
+    /// The power-demand model; `None` when its parameters are missing (reported as a problem).
+    pub demand_model: Option<demand::DemandModel>,
+    /// Per site, its power-demand estimate at the data's parameters (`None`: not estimated).
+    pub site_demand: Vec<Option<demand::Estimate>>,
     pub problems: Problems,
     /// Seconds taken by each build stage, for `check` and the benchmarks.
     pub timings: Vec<(&'static str, f64)>,

@@ -193,6 +193,7 @@ async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             "xinjiang": analytics::summary(atlas, &["Xinjiang"])?,
             "qinghai": analytics::summary(atlas, &["Qinghai"])?,
             "all_western_provinces": analytics::summary(atlas, &[])?,
+            "reporting_vs_dataset": crate::reporting::reporting_vs_dataset(atlas),
         }),
     };
     Ok(respond(&req, &served, JSON, body.to_string()))

@@ -10,6 +10,7 @@
 mod admin;
 mod analytics;
 mod cache;
+mod demand;
 mod error;
 mod features;
 mod html;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     openapi::configure(cfg);
     features::configure(cfg);
     analytics::configure(cfg);
+    demand::configure(cfg);
     plots::configure(cfg);
     tiles::configure(cfg);
     webmap::configure(cfg);

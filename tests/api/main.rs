@@ -8,6 +8,7 @@ mod common;
 mod analytics;
 mod cache;
 mod core;
+mod demand;
 mod features;
 mod filter;
 mod gdal;
