@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod atlas;
 pub mod crs;
+pub mod edit;
 pub mod figures;
 pub mod index;
 pub mod layers;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod server;
+pub mod store;
 pub mod tiles;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};

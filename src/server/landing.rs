@@ -7,7 +7,7 @@ use serde_json::json;
 use super::http::{base_url, get, json_only, link, negotiate, only_params, pairs, respond};
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, webmap, ApiError, AppState, Served};
+use super::{features, tiles, transactions, webmap, ApiError, AppState, Served};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -59,6 +59,7 @@ async fn landing(
     ];
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
+    links.extend(transactions::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": "AI computing sites in western China set against power plants and renewable bases: a cited dataset served as OGC API - Features. Unknown figures are null, never zero.",
@@ -84,7 +85,10 @@ async fn conformance(
 ) -> Result<HttpResponse, ApiError> {
     json_only(&req)?;
     let served = state.snapshot();
-    let classes: Vec<&str> = [features::CONFORMANCE, tiles::CONFORMANCE].concat();
+    let mut classes: Vec<&str> = [features::CONFORMANCE, tiles::CONFORMANCE].concat();
+    if state.edits.is_some() && state.tokens.is_some() {
+        classes.extend(transactions::CONFORMANCE);
+    }
     Ok(respond(
         &req,
         &served,
