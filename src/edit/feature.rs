@@ -45,6 +45,7 @@ pub const DERIVED: &[&str] = &[
     "located_county_en",
     "pflops_derived",
     "overlap_group",
+    "renewable_bases",
 ];
 
 /// Properties written as lists (a JSON array of strings, or the CSV's ` | `-separated text).
