@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod atlas;
 pub mod balance;
 pub mod crs;
+pub mod edit;
 pub mod figures;
 pub mod filter;
 pub mod index;
@@ -19,6 +20,7 @@ pub mod model;
 pub mod plot;
 pub mod reporting;
 pub mod server;
+pub mod store;
 pub mod tiles;
 pub mod timeline;
 

@@ -257,7 +257,10 @@ fn load_boundaries(dir: &Path, problems: &mut Problems) -> Result<Regions, LoadE
 
 fn load_tables(config: &AtlasConfig, problems: &mut Problems) -> Result<Tables, LoadError> {
     let dir = &config.data_dir;
-    let mut sites = load::load_sites(&dir.join("sites.csv"), problems)?;
+    let mut sites = match &config.sites {
+        Some(records) => load::sites_from_records(records, problems),
+        None => load::load_sites(&dir.join("sites.csv"), problems)?,
+    };
     sites.sort_by(|a, b| a.id.cmp(&b.id));
     let province_stats = load::load_province_stats(&dir.join("province_power.csv"), problems)?;
     let renewable_bases = load::load_renewable_bases(&dir.join("renewable_bases.csv"), problems)?;

@@ -35,6 +35,9 @@ pub struct AtlasConfig {
     pub plant_files: Vec<PathBuf>,
     /// Fail on any data error (a row that would be left out) instead of reporting it.
     pub strict: bool,
+    /// The site records to use instead of reading `sites.csv` (the bundled rows with the edit
+    /// store's changes applied); `None` reads the file.
+    pub sites: Option<std::sync::Arc<Vec<crate::load::SiteRecord>>>,
 }
 
 impl AtlasConfig {
@@ -43,6 +46,7 @@ impl AtlasConfig {
             data_dir: data_dir.into(),
             plant_files: Vec::new(),
             strict: false,
+            sites: None,
         }
     }
 }
@@ -131,6 +135,9 @@ pub enum AtlasError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Figures(#[from] figures::FiguresError),
+    /// The edit store could not be read again on reload.
+    #[error("edit store: {0}")]
+    Edits(String),
 }
 
 impl Atlas {

@@ -3,6 +3,7 @@
 
 mod check;
 mod common;
+mod edits;
 mod locate;
 mod plot;
 mod serve;
@@ -50,6 +51,11 @@ enum Command {
     /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
     /// --format is given).
     Plot(plot::PlotArgs),
+    /// Make a bearer token for an editor or admin: prints the token and appends its line
+    /// (NAME ROLE SHA256) to the token file.
+    Token(edits::TokenArgs),
+    /// Write the current sites (bundled rows with the edit store's changes) as sites.csv.
+    ExportSites(edits::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -59,5 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Check { data, all }) => check::check(&data, all),
         Some(Command::Locate { data, lon, lat }) => locate::locate(&data, lon, lat),
         Some(Command::Plot(args)) => plot::plot(&args),
+        Some(Command::Token(args)) => edits::token(&args),
+        Some(Command::ExportSites(args)) => edits::export_sites(&args),
     }
 }

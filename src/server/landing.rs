@@ -10,7 +10,7 @@ use super::http::{
 };
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, webmap, ApiError, AppState, Served};
+use super::{features, tiles, transactions, webmap, ApiError, AppState, Served};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -71,6 +71,7 @@ async fn landing(
     ];
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
+    links.extend(transactions::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": DESCRIPTION,
@@ -135,12 +136,15 @@ async fn conformance(
 ) -> Result<HttpResponse, ApiError> {
     let format = json_or_html(&req)?;
     let served = state.snapshot();
-    let classes: Vec<&str> = [
+    let mut classes: Vec<&str> = [
         features::CONFORMANCE,
         crate::filter::CONFORMANCE,
         tiles::CONFORMANCE,
     ]
     .concat();
+    if state.edits.is_some() && state.tokens.is_some() {
+        classes.extend(transactions::CONFORMANCE);
+    }
     if format == Format::Html {
         let base = base_url(&req);
         let page = Page {

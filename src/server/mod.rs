@@ -9,6 +9,7 @@
 
 mod admin;
 mod analytics;
+mod auth;
 mod cache;
 mod demand;
 mod error;
@@ -26,6 +27,7 @@ mod security;
 mod state;
 mod status;
 mod tiles;
+mod transactions;
 pub mod webmap;
 
 use std::net::SocketAddr;
@@ -52,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tiles::configure(cfg);
     webmap::configure(cfg);
     status::configure(cfg);
+    transactions::configure(cfg);
 }
 
 /// Wraps the routes with the service's middleware (CORS, gzip, request log, JSON 404s).
@@ -74,7 +77,12 @@ pub fn app(
         .allow_any_header()
         .expose_headers(["Content-Crs", "ETag", "Link", "Warning"])
         .max_age(3600);
-    let admin_routes = admin.clone();
+    // The reload route exists with --admin-token or with an admin token in --tokens.
+    let admin_routes = admin.is_some()
+        || state
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.has_role(crate::edit::Role::Admin));
     App::new()
         .app_data(state)
         .app_data(web_config)
@@ -111,7 +119,7 @@ pub fn app(
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)
         .configure(move |cfg| {
-            if admin_routes.is_some() {
+            if admin_routes {
                 admin::configure(cfg);
             }
         })

@@ -430,9 +430,17 @@ pub(super) async fn item(
     let served = state.snapshot();
     let (cid, fid) = path.into_inner();
     let layer = find_layer(&served, &cid)?;
-    let i = layer
-        .feature_index(&fid)
-        .ok_or_else(|| ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`")))?;
+    let edits = state.edits.as_ref().filter(|_| cid == "sites");
+    let i = layer.feature_index(&fid).ok_or_else(|| {
+        if edits.is_some_and(|e| e.is_retired(&fid)) {
+            ApiError::new(
+                actix_web::http::StatusCode::GONE,
+                format!("site `{fid}` was retired (see /collections/sites/items/{fid}/history)"),
+            )
+        } else {
+            ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`"))
+        }
+    })?;
     let q = parse_items_query(&req, layer, &p)?;
     let f = &layer.features[i];
     let base = base_url(&req);
@@ -461,5 +469,11 @@ pub(super) async fn item(
     let mut resp = respond(&req, &served, GEOJSON, body);
     let (k, v) = content_crs(q.crs);
     resp.headers_mut().insert(k, v);
+    // An edited collection tags each feature by its version: the If-Match of a write.
+    if let Some(tag) = edits.and_then(|e| e.etag(&fid)) {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&tag) {
+            resp.headers_mut().insert(actix_web::http::header::ETAG, v);
+        }
+    }
     Ok(resp)
 }
