@@ -8,10 +8,12 @@
 pub mod analytics;
 pub mod atlas;
 pub mod crs;
+pub mod export;
 pub mod figures;
 pub mod index;
 pub mod layers;
 pub mod load;
+pub mod locate;
 pub mod metrics;
 pub mod model;
 pub mod plot;

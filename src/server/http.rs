@@ -22,6 +22,8 @@ pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 pub enum Format {
     Json,
     Csv,
+    /// A file download (GeoPackage, FlatGeobuf, GeoParquet) of the whole selection.
+    Download(crate::export::ExportFormat),
 }
 
 /// Media types answered with JSON, in the server's order of preference. Browsers asking for

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::http::{base_url, get, json_only, link, negotiate, only_params, pairs, respond};
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, webmap, ApiError, AppState, Served};
+use super::{downloads, features, processes, tiles, webmap, ApiError, AppState, Served};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -59,6 +59,8 @@ async fn landing(
     ];
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
+    links.extend(downloads::links(&base));
+    links.extend(processes::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": "AI computing sites in western China set against power plants and renewable bases: a cited dataset served as OGC API - Features. Unknown figures are null, never zero.",
@@ -84,7 +86,12 @@ async fn conformance(
 ) -> Result<HttpResponse, ApiError> {
     json_only(&req)?;
     let served = state.snapshot();
-    let classes: Vec<&str> = [features::CONFORMANCE, tiles::CONFORMANCE].concat();
+    let classes: Vec<&str> = [
+        features::CONFORMANCE,
+        tiles::CONFORMANCE,
+        processes::CONFORMANCE,
+    ]
+    .concat();
     Ok(respond(
         &req,
         &served,

@@ -10,6 +10,7 @@
 mod admin;
 mod analytics;
 mod cache;
+mod downloads;
 mod error;
 mod features;
 mod http;
@@ -19,10 +20,12 @@ mod negotiation;
 mod oas;
 mod openapi;
 mod plots;
+mod processes;
 pub mod query;
 mod security;
 mod state;
 mod status;
+mod stream;
 mod tiles;
 pub mod webmap;
 
@@ -34,7 +37,10 @@ pub use self::webmap::WebConfig;
 pub use admin::AdminToken;
 
 pub use error::ApiError;
-pub use state::{AppState, Served, DEFAULT_CACHE_MB};
+pub use state::{
+    AppState, ProcessLimits, Served, DEFAULT_CACHE_MB, DEFAULT_LOCATE_CONCURRENCY,
+    DEFAULT_MAX_ROWS, DEFAULT_MAX_UPLOAD_MB,
+};
 
 /// Longest time a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -44,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     landing::configure(cfg);
     openapi::configure(cfg);
     features::configure(cfg);
+    downloads::configure(cfg);
+    processes::configure(cfg);
     analytics::configure(cfg);
     plots::configure(cfg);
     tiles::configure(cfg);
@@ -67,9 +75,9 @@ pub fn app(
 > {
     let cors = actix_cors::Cors::default()
         .allow_any_origin()
-        .allowed_methods(["GET", "HEAD", "OPTIONS"])
+        .allowed_methods(["GET", "HEAD", "OPTIONS", "POST"])
         .allow_any_header()
-        .expose_headers(["Content-Crs", "ETag", "Link", "Warning"])
+        .expose_headers(["Content-Crs", "ETag", "Link", "Warning", "Location"])
         .max_age(3600);
     let admin_routes = admin.clone();
     App::new()

@@ -65,7 +65,10 @@ fn parse_items_query(
             )));
         }
     }
-    let format = negotiate(req, get(p, "f"), true)?;
+    let format = match super::download::asked(req, get(p, "f")) {
+        Some(d) => Format::Download(d),
+        None => negotiate(req, get(p, "f"), true)?,
+    };
     let (limit, clamped_from) = match get(p, "limit") {
         None => (DEFAULT_LIMIT, None),
         Some(v) => {
@@ -151,7 +154,7 @@ fn is_null(v: Option<&Value>) -> bool {
 }
 
 /// Indexes of the layer's features that satisfy the query, in output order.
-fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+pub(super) fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
     let mut idx: Vec<usize> = match q.bbox {
         None => (0..layer.features.len()).collect(),
         Some(b) => layer.features_in(b),
@@ -239,6 +242,11 @@ pub(super) async fn items(
     let layer = find_layer(&served, &path)?;
     let q = parse_items_query(&req, layer, &p)?;
     let idx = select(layer, &q);
+    if let Format::Download(d) = q.format {
+        return Ok(super::download::respond(
+            &req, &served, layer, idx, &q, d, &p,
+        ));
+    }
     let matched = idx.len() as u64;
     let start = q.offset.min(matched) as usize;
     let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;

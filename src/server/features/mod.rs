@@ -2,6 +2,7 @@
 //! queryables: the collections and their items (GeoJSON or CSV).
 
 mod csv;
+pub mod download;
 mod items;
 pub mod openapi;
 
@@ -12,6 +13,7 @@ use super::http::{base_url, json_only, link, respond, CSV, GEOJSON, JSON};
 use super::layer::{find_layer, schema};
 use super::{tiles, ApiError, AppState};
 use crate::crs::Crs;
+use crate::export::ExportFormat;
 use crate::layers::Layer;
 
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -72,6 +74,10 @@ fn collection_json(layer: &Layer, base: &str) -> Value {
             link(format!("{base}/collections/{id}"), "self", JSON, "This collection"),
             link(format!("{base}/collections/{id}/items?f=json"), "items", GEOJSON, "Items as GeoJSON"),
             link(format!("{base}/collections/{id}/items?f=csv"), "items", CSV, "Items as CSV"),
+            link(format!("{base}/collections/{id}/items?f=gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every feature as GeoPackage"),
+            link(format!("{base}/collections/{id}/items?f=fgb"), "enclosure", ExportFormat::Fgb.media_type(), "Every feature as FlatGeobuf (with its spatial index)"),
+            link(format!("{base}/collections/{id}/items?f=parquet"), "enclosure", ExportFormat::Parquet.media_type(), "Every feature as GeoParquet 1.1"),
+            link(format!("{base}/downloads/atlas.gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every collection in one GeoPackage"),
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryable properties"),
         ],
     });
