@@ -21,9 +21,11 @@ pub fn write<W: Write>(
     meta: &ExportMeta,
     mut out: W,
 ) -> Result<(), ExportError> {
-    let tmp = tempfile::NamedTempFile::new()?;
-    write_file(layers, meta, tmp.path())?;
-    std::io::copy(&mut tmp.reopen()?, &mut out)?;
+    // A directory rather than a named file: SQLite creates the file itself.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("download.gpkg");
+    write_file(layers, meta, &path)?;
+    std::io::copy(&mut std::fs::File::open(&path)?, &mut out)?;
     out.flush()?;
     Ok(())
 }

@@ -188,11 +188,13 @@ pub async fn execute(
     if let Some(f) = get(&p, "f") {
         match PointFormat::parse(f) {
             Some(o) if o == format => {}
-            Some(o) => return Err(ApiError::bad_request(format!(
+            Some(o) => {
+                return Err(ApiError::bad_request(format!(
                 "f={}: the output is written in the input's format ({}); converting is not offered",
                 o.name(),
                 format.name()
-            ))),
+            )))
+            }
             None => {
                 return Err(ApiError::bad_request(format!(
                     "f={f}: use csv, geojson or parquet (the input's format)"
