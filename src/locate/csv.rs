@@ -11,7 +11,7 @@ use super::{check_point, parse_coord, LocateError, Locator, Summary};
 /// Finds a column: the name as given, then case-insensitively; the default `lon`/`lat` also
 /// accept `longitude`/`latitude`, `lng`, `x`/`y`.
 fn find_column(header: &ByteRecord, wanted: &str, aliases: &[&str]) -> Option<usize> {
-    let names: Vec<&[u8]> = header.iter().map(|f| trim_bytes(f)).collect();
+    let names: Vec<&[u8]> = header.iter().map(trim_bytes).collect();
     let by = |w: &str| {
         names.iter().position(|n| *n == w.as_bytes()).or_else(|| {
             names
