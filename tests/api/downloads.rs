@@ -317,3 +317,37 @@ async fn downloads_are_linked_with_their_media_types() {
         );
     }
 }
+
+#[test]
+fn export_layers_writes_what_gdal_reads() {
+    if !have_ogrinfo() {
+        return;
+    }
+    let served = state().snapshot();
+    // The same data and plant files as the test service, so the same layers.
+    let plants = crate::common::plant_files().unwrap_or_default();
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["gpkg", "fgb"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
+            .args(["export-layers", "--format", f, "-o"])
+            .arg(dir.path())
+            .arg("--data")
+            .arg(crate::common::data_dir())
+            .args(
+                plants
+                    .iter()
+                    .flat_map(|p| [std::ffi::OsStr::new("--plants"), p.as_os_str()]),
+            )
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let atlas = ogrinfo(&dir.path().join("atlas.gpkg"));
+    assert_eq!(atlas.len(), served.layers.len());
+    for layer in &served.layers {
+        let l = atlas.iter().find(|l| l.name == layer.id).unwrap();
+        assert_layer(l, layer, layer.features.len());
+        let fgb = ogrinfo(&dir.path().join(format!("{}.fgb", layer.id)));
+        assert_layer(&fgb[0], layer, layer.features.len());
+    }
+}
