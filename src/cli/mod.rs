@@ -4,6 +4,7 @@
 mod check;
 mod common;
 mod edits;
+mod export_layers;
 mod locate;
 mod plot;
 mod serve;
@@ -37,17 +38,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Print the county (and prefecture, province) containing a point.
-    Locate {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Longitude, decimal degrees (WGS84).
-        #[arg(allow_hyphen_values = true)]
-        lon: f64,
-        /// Latitude, decimal degrees (WGS84).
-        #[arg(allow_hyphen_values = true)]
-        lat: f64,
-    },
+    /// Print the county (and prefecture, province) containing a point, or locate every row of
+    /// a CSV, GeoJSON or GeoParquet file (--input, --output).
+    Locate(locate::LocateArgs),
+    /// Write every layer as GeoPackage (one atlas.gpkg), FlatGeobuf or GeoParquet (one file per
+    /// layer) into a directory.
+    ExportLayers(export_layers::ExportArgs),
     /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
     /// --format is given).
     Plot(plot::PlotArgs),
@@ -63,7 +59,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         None => serve::serve(&serve::ServeArgs::default()),
         Some(Command::Serve(args)) => serve::serve(&args),
         Some(Command::Check { data, all }) => check::check(&data, all),
-        Some(Command::Locate { data, lon, lat }) => locate::locate(&data, lon, lat),
+        Some(Command::Locate(args)) => locate::locate(&args),
+        Some(Command::ExportLayers(args)) => export_layers::export(&args),
         Some(Command::Plot(args)) => plot::plot(&args),
         Some(Command::Token(args)) => edits::token(&args),
         Some(Command::ExportSites(args)) => edits::export_sites(&args),

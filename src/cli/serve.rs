@@ -37,6 +37,15 @@ pub struct ServeArgs {
     /// Megabytes of rendered tiles and plots kept in memory (one cache for both).
     #[arg(long, default_value_t = compute_atlas::server::DEFAULT_CACHE_MB)]
     pub cache_mb: u64,
+    /// Largest request body of the locate process, megabytes (413 beyond).
+    #[arg(long, default_value_t = compute_atlas::server::DEFAULT_MAX_UPLOAD_MB)]
+    pub max_upload_mb: u64,
+    /// Most rows one locate execution takes.
+    #[arg(long, default_value_t = compute_atlas::server::DEFAULT_MAX_ROWS)]
+    pub locate_max_rows: u64,
+    /// Locate executions at once (503 beyond); each keeps one core busy.
+    #[arg(long, default_value_t = compute_atlas::server::DEFAULT_LOCATE_CONCURRENCY)]
+    pub locate_concurrency: usize,
 }
 
 impl Default for ServeArgs {
@@ -51,12 +60,15 @@ impl Default for ServeArgs {
             store: None,
             tokens: None,
             cache_mb: compute_atlas::server::DEFAULT_CACHE_MB,
+            max_upload_mb: compute_atlas::server::DEFAULT_MAX_UPLOAD_MB,
+            locate_max_rows: compute_atlas::server::DEFAULT_MAX_ROWS,
+            locate_concurrency: compute_atlas::server::DEFAULT_LOCATE_CONCURRENCY,
         }
     }
 }
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    use compute_atlas::server::{AdminToken, AppState, Served, WebConfig};
+    use compute_atlas::server::{AdminToken, AppState, ProcessLimits, Served, WebConfig};
     let config = args.data.config();
     let t = Instant::now();
     let edits = match &args.store {
@@ -82,7 +94,13 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         served.atlas.problems.len()
     );
     let admin_token = args.admin_token.clone().filter(|t| !t.is_empty());
-    let mut state = AppState::new(served, config).with_cache_mb(args.cache_mb);
+    let mut state = AppState::new(served, config)
+        .with_cache_mb(args.cache_mb)
+        .with_process_limits(ProcessLimits::new(
+            args.max_upload_mb.saturating_mul(1 << 20),
+            args.locate_max_rows,
+            args.locate_concurrency,
+        ));
     if let Some(e) = edits {
         state = state.with_edits(e);
     }

@@ -24,6 +24,8 @@ pub enum Format {
     Csv,
     /// An HTML page (resources that have one: [`negotiate_html`]).
     Html,
+    /// A file download (GeoPackage, FlatGeobuf, GeoParquet) of the whole selection.
+    Download(crate::export::ExportFormat),
 }
 
 /// Media types answered with JSON, in the server's order of preference. Browsers asking for

@@ -10,7 +10,9 @@ use super::http::{
 };
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, transactions, webmap, ApiError, AppState, Served};
+use super::{
+    downloads, features, processes, tiles, transactions, webmap, ApiError, AppState, Served,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -72,6 +74,8 @@ async fn landing(
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
     links.extend(transactions::links(&base));
+    links.extend(downloads::links(&base));
+    links.extend(processes::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": DESCRIPTION,
@@ -140,6 +144,7 @@ async fn conformance(
         features::CONFORMANCE,
         crate::filter::CONFORMANCE,
         tiles::CONFORMANCE,
+        processes::CONFORMANCE,
     ]
     .concat();
     if state.edits.is_some() && state.tokens.is_some() {

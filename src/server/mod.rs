@@ -12,6 +12,7 @@ mod analytics;
 mod auth;
 mod cache;
 mod demand;
+mod downloads;
 mod error;
 mod features;
 mod html;
@@ -22,10 +23,12 @@ mod negotiation;
 mod oas;
 mod openapi;
 mod plots;
+mod processes;
 pub mod query;
 mod security;
 mod state;
 mod status;
+mod stream;
 mod tiles;
 mod transactions;
 pub mod webmap;
@@ -38,7 +41,10 @@ pub use self::webmap::WebConfig;
 pub use admin::AdminToken;
 
 pub use error::ApiError;
-pub use state::{AppState, Served, DEFAULT_CACHE_MB};
+pub use state::{
+    AppState, ProcessLimits, Served, DEFAULT_CACHE_MB, DEFAULT_LOCATE_CONCURRENCY,
+    DEFAULT_MAX_ROWS, DEFAULT_MAX_UPLOAD_MB,
+};
 
 /// Longest time a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -48,6 +54,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     landing::configure(cfg);
     openapi::configure(cfg);
     features::configure(cfg);
+    downloads::configure(cfg);
+    processes::configure(cfg);
     analytics::configure(cfg);
     demand::configure(cfg);
     plots::configure(cfg);
@@ -73,9 +81,9 @@ pub fn app(
 > {
     let cors = actix_cors::Cors::default()
         .allow_any_origin()
-        .allowed_methods(["GET", "HEAD", "OPTIONS"])
+        .allowed_methods(["GET", "HEAD", "OPTIONS", "POST"])
         .allow_any_header()
-        .expose_headers(["Content-Crs", "ETag", "Link", "Warning"])
+        .expose_headers(["Content-Crs", "ETag", "Link", "Warning", "Location"])
         .max_age(3600);
     // The reload route exists with --admin-token or with an admin token in --tokens.
     let admin_routes = admin.is_some()

@@ -77,7 +77,41 @@ pub struct AppState {
     pub edits: Option<Arc<crate::edit::Edits>>,
     /// Bearer tokens of editors and admins (`--tokens`, plus `--admin-token`).
     pub tokens: Option<crate::edit::Tokens>,
+    /// Limits of the locate process.
+    pub processes: ProcessLimits,
 }
+
+/// Limits of `POST /processes/locate/execution`.
+#[derive(Debug, Clone)]
+pub struct ProcessLimits {
+    /// Largest request body, bytes (413 beyond).
+    pub max_body: u64,
+    /// Most rows one execution takes.
+    pub max_rows: u64,
+    /// Executions running at once (503 beyond).
+    pub slots: Arc<tokio::sync::Semaphore>,
+    /// The configured number of slots, for messages.
+    pub concurrency: usize,
+}
+
+impl ProcessLimits {
+    pub fn new(max_body: u64, max_rows: u64, concurrency: usize) -> ProcessLimits {
+        let concurrency = concurrency.max(1);
+        ProcessLimits {
+            max_body,
+            max_rows,
+            slots: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            concurrency,
+        }
+    }
+}
+
+/// Default upload limit of the locate process: 4 GiB, about 60 million CSV rows of id,lon,lat.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 4096;
+/// Default row limit of one locate execution.
+pub const DEFAULT_MAX_ROWS: u64 = 50_000_000;
+/// Default number of locate executions at once (each keeps one core busy).
+pub const DEFAULT_LOCATE_CONCURRENCY: usize = 2;
 
 /// Default bound of the render cache: the 48 MB that tiles had, plus 48 MB for plots (the
 /// 200 plots of a few hundred KB that the plot cache held).
@@ -96,6 +130,11 @@ impl AppState {
             cache: RenderCache::new(DEFAULT_CACHE_MB << 20),
             edits: None,
             tokens: None,
+            processes: ProcessLimits::new(
+                DEFAULT_MAX_UPLOAD_MB << 20,
+                DEFAULT_MAX_ROWS,
+                DEFAULT_LOCATE_CONCURRENCY,
+            ),
         }
     }
 
@@ -119,6 +158,13 @@ impl AppState {
         self.current.store(served.clone());
         self.cache.clear();
         served
+    }
+
+
+    /// Sets the limits of the locate process.
+    pub fn with_process_limits(mut self, limits: ProcessLimits) -> AppState {
+        self.processes = limits;
+        self
     }
 
     /// Bounds the render cache (tiles and plots together) to `mb` megabytes.

@@ -70,7 +70,10 @@ fn parse_items_query(
             )));
         }
     }
-    let format = negotiate_html(req, get(p, "f"), true)?;
+    let format = match super::download::asked(req, get(p, "f")) {
+        Some(d) => Format::Download(d),
+        None => negotiate_html(req, get(p, "f"), true)?,
+    };
     let (limit, clamped_from) = match get(p, "limit") {
         None => (DEFAULT_LIMIT, None),
         Some(v) => {
@@ -156,7 +159,7 @@ fn is_null(v: Option<&Value>) -> bool {
 }
 
 /// Indexes of the layer's features that satisfy the query, in output order.
-fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+pub(super) fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
     // The R-tree narrows to `bbox`, or else to the box a spatial CQL2 predicate implies
     // (the predicate itself is still tested on each candidate).
     let mut idx: Vec<usize> = match q.bbox.or_else(|| q.sel.envelope()) {
@@ -246,6 +249,11 @@ pub(super) async fn items(
     let layer = find_layer(&served, &path)?;
     let q = parse_items_query(&req, layer, &p)?;
     let idx = select(layer, &q);
+    if let Format::Download(d) = q.format {
+        return Ok(super::download::respond(
+            &req, &served, layer, idx, &q, d, &p,
+        ));
+    }
     let matched = idx.len() as u64;
     let start = q.offset.min(matched) as usize;
     let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;
