@@ -30,7 +30,7 @@ async fn landing(
 ) -> Result<HttpResponse, ApiError> {
     let p = pairs(&req)?;
     if p.is_empty() && webmap::wants_html(&req) {
-        return webmap::map(web_config).await;
+        return webmap::map(req, web_config, state).await;
     }
     only_params(&p, &["f"])?;
     negotiate(&req, get(&p, "f"), false)?;

@@ -10,6 +10,7 @@
 mod admin;
 mod analytics;
 mod cache;
+mod encoding;
 mod error;
 mod features;
 mod http;
@@ -51,7 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     status::configure(cfg);
 }
 
-/// Wraps the routes with the service's middleware (CORS, gzip, request log, JSON 404s).
+/// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
+/// 404s). Bodies are compressed once per content by `http::send`, not per request.
 pub fn app(
     state: web::Data<AppState>,
     web_config: web::Data<WebConfig>,
@@ -102,7 +104,6 @@ pub fn app(
                 }
             }
         })
-        .wrap(middleware::Compress::default())
         .wrap(security::default_headers())
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
