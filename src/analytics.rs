@@ -116,16 +116,10 @@ pub fn table(
             .counties
             .iter()
             .zip(&atlas.county_figures)
-            .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.name_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert("prefecture_en".into(), json!(c.prefecture_en));
-                m.insert(
-                    "province_en".into(),
-                    json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-                );
+            .zip(&atlas.base_cover.counties)
+            .map(|((c, f), bases)| {
+                let names = (&c.name_en, &c.name_zh, Some(&c.prefecture_en));
+                let m = unit_head(atlas, c.adcode, names, c.province_adcode, Some(bases));
                 (c.adcode, c.province_adcode, m, f)
             })
             .collect(),
@@ -133,15 +127,10 @@ pub fn table(
             .prefectures
             .iter()
             .zip(&atlas.prefecture_figures)
-            .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.name_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert(
-                    "province_en".into(),
-                    json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-                );
+            .zip(&atlas.base_cover.prefectures)
+            .map(|((c, f), bases)| {
+                let names = (&c.name_en, &c.name_zh, None);
+                let m = unit_head(atlas, c.adcode, names, c.province_adcode, Some(bases));
                 (c.adcode, c.province_adcode, m, f)
             })
             .collect(),
@@ -150,12 +139,13 @@ pub fn table(
             .iter()
             .zip(&atlas.province_figures)
             .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.short_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert("province_en".into(), json!(c.short_en));
-                (c.adcode, c.adcode, m, f)
+                let names = (&c.short_en, &c.name_zh, None);
+                (
+                    c.adcode,
+                    c.adcode,
+                    unit_head(atlas, c.adcode, names, c.adcode, None),
+                    f,
+                )
             })
             .collect(),
     };
@@ -312,4 +302,40 @@ pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsErro
             "Public reporting (per this project's brief) found plans for more than 115,000 restricted Nvidia chips in dozens of data centres in Xinjiang and Qinghai; the cited sites here document only part of that.",
         ],
     }))
+}
+
+/// The columns naming a unit, before its figures: adcode, names (English, Chinese, and the
+/// prefecture for a county), province and, for counties and prefectures, the renewable bases
+/// covering it (` | `-separated as on the layers; null when none).
+fn unit_head(
+    atlas: &Atlas,
+    adcode: Adcode,
+    (name_en, name_zh, prefecture_en): (&String, &String, Option<&String>),
+    province: Adcode,
+    bases: Option<&Vec<usize>>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("adcode".into(), json!(adcode.to_string()));
+    m.insert("name_en".into(), json!(name_en));
+    m.insert("name_zh".into(), json!(name_zh));
+    if let Some(p) = prefecture_en {
+        m.insert("prefecture_en".into(), json!(p));
+    }
+    m.insert(
+        "province_en".into(),
+        json!(ProvinceInfo::by_adcode(province).map_or("", |p| p.short_en)),
+    );
+    if let Some(bases) = bases {
+        let names: Vec<&str> = bases
+            .iter()
+            .map(|&b| atlas.renewable_bases[b].name.as_str())
+            .collect();
+        let value = if names.is_empty() {
+            Value::Null
+        } else {
+            json!(names.join(" | "))
+        };
+        m.insert("renewable_base_names".into(), value);
+    }
+    m
 }

@@ -20,6 +20,15 @@ pub fn metric_label(metric: &str, zh: bool) -> (String, String) {
     }
 }
 
+/// ", at least" after a deduplicated sum's label (each overlap group counted once: a lower
+/// bound); empty for other metrics.
+pub fn at_least_suffix(metric: &str, zh: bool) -> &'static str {
+    match crate::metrics::metric(metric) {
+        Some(m) if m.at_least => t(zh, ", at least", "（至少）"),
+        _ => "",
+    }
+}
+
 pub fn fuel_name(f: Fuel, zh: bool) -> &'static str {
     match f {
         Fuel::Coal => t(zh, "Coal", "煤电"),

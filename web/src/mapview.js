@@ -10,12 +10,13 @@ import { COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
 import { vectorSource, plantLayerFilter } from './source.js';
 import { state, data, ui, $, siteVisible, rowInProvince } from './context.js';
 import { quantileScale, fillColorExpr } from './choropleth.js';
+import { marksZoneAggregates } from './metrics.js';
 import { COLORS, STATUS_COLOR, FUEL_COLOR, siteRadius } from './symbols.js';
 
 export const WEST_BOUNDS = [[73.4, 20.8], [126.1, 53.4]];
 const LAYER_IDS = {
   basemap: ['basemap'],
-  counties: ['counties-fill', 'counties-line'],
+  counties: ['counties-fill', 'counties-line', 'counties-aggregate'],
   sites: ['site-legs', 'site-anchors', 'sites', 'sites-selected'],
   plants: ['plants'],
   provinces: ['provinces-line'],
@@ -61,6 +62,9 @@ export function paintChoropleth() {
       ? ['case', ['==', ['get', 'province'], state.province], base, 0.22]
       : base);
   }
+  if (map.getLayer('counties-aggregate')) {
+    map.setLayoutProperty('counties-aggregate', 'visibility', marksZoneAggregates(state.metric) ? 'visible' : 'none');
+  }
   return scale;
 }
 
@@ -68,7 +72,7 @@ export function paintChoropleth() {
 export function setCountyStates() {
   for (const r of data.rows) {
     const figures = {};
-    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') figures[k] = v;
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' || typeof v === 'boolean') figures[k] = v;
     map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(r.adcode) }, figures);
   }
 }
@@ -137,6 +141,17 @@ export function addCountyLayers() {
       'line-width': ['interpolate', ['linear'], ['zoom'],
         3, ['case', ['boolean', ['feature-state', 'hover'], false], 1.6, 0.25],
         8, ['case', ['boolean', ['feature-state', 'hover'], false], 2.2, 1]],
+    },
+  });
+  // A county whose PFLOPS total rests on a zone-wide figure is outlined: its value is not
+  // one facility's compute (issue 16).
+  map.addLayer({
+    id: 'counties-aggregate', type: 'line', source: 'counties', 'source-layer': 'counties',
+    layout: { visibility: 'none' },
+    paint: {
+      'line-color': COLORS.aggregate,
+      'line-width': 2,
+      'line-opacity': ['case', ['boolean', ['feature-state', 'pflops_zone_aggregate'], false], 1, 0],
     },
   });
   map.addLayer({
