@@ -15,6 +15,7 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod publish;
 pub mod server;
 pub mod tiles;
 

@@ -1,10 +1,12 @@
-//! The product's command line: serve the atlas, check the data, locate a point, make a plot.
+//! The product's command line: serve the atlas, check the data, locate a point, make a plot,
+//! publish a static atlas.
 //! One file per command; the benchmark commands are a separate binary (`compute-atlas-bench`).
 
 mod check;
 mod common;
 mod locate;
 mod plot;
+mod publish;
 mod serve;
 
 use std::process::ExitCode;
@@ -50,6 +52,9 @@ enum Command {
     /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
     /// --format is given).
     Plot(plot::PlotArgs),
+    /// Write the atlas as a folder of static files for any web server, object store or CDN:
+    /// the map, one PMTiles archive per layer, the downloads, analytics tables and plots.
+    Publish(publish::PublishArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -59,5 +64,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Check { data, all }) => check::check(&data, all),
         Some(Command::Locate { data, lon, lat }) => locate::locate(&data, lon, lat),
         Some(Command::Plot(args)) => plot::plot(&args),
+        Some(Command::Publish(args)) => publish::publish(&args),
     }
 }
