@@ -20,6 +20,7 @@ pub mod locate;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod publish;
 pub mod reporting;
 pub mod server;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The product's command line: serve the atlas, check the data, locate a point, make a plot.
+//! The product's command line: serve the atlas, check the data, locate a point, make a plot,
+//! publish a static atlas.
 //! One file per command; the benchmark commands are a separate binary (`compute-atlas-bench`).
 
 mod check;
@@ -7,6 +8,7 @@ mod edits;
 mod export_layers;
 mod locate;
 mod plot;
+mod publish;
 mod serve;
 
 use std::process::ExitCode;
@@ -52,6 +54,9 @@ enum Command {
     Token(edits::TokenArgs),
     /// Write the current sites (bundled rows with the edit store's changes) as sites.csv.
     ExportSites(edits::ExportArgs),
+    /// Write the atlas as a folder of static files for any web server, object store or CDN:
+    /// the map, one PMTiles archive per layer, the downloads, analytics tables and plots.
+    Publish(publish::PublishArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -64,5 +69,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Plot(args)) => plot::plot(&args),
         Some(Command::Token(args)) => edits::token(&args),
         Some(Command::ExportSites(args)) => edits::export_sites(&args),
+        Some(Command::Publish(args)) => publish::publish(&args),
     }
 }

@@ -35,7 +35,7 @@ async fn landing(
 ) -> Result<HttpResponse, ApiError> {
     let p = pairs(&req)?;
     if p.is_empty() && webmap::wants_html(&req) {
-        return webmap::map(web_config).await;
+        return webmap::map(req, web_config, state).await;
     }
     only_params(&p, &["f"])?;
     let format = negotiate_html(&req, get(&p, "f"), false)?;

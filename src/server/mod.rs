@@ -13,6 +13,7 @@ mod auth;
 mod cache;
 mod demand;
 mod downloads;
+mod encoding;
 mod error;
 mod features;
 mod html;
@@ -65,7 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     transactions::configure(cfg);
 }
 
-/// Wraps the routes with the service's middleware (CORS, gzip, request log, JSON 404s).
+/// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
+/// 404s). Bodies are compressed once per content by `http::send`, not per request.
 pub fn app(
     state: web::Data<AppState>,
     web_config: web::Data<WebConfig>,
@@ -121,7 +123,6 @@ pub fn app(
                 }
             }
         })
-        .wrap(middleware::Compress::default())
         .wrap(security::default_headers())
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))

@@ -36,7 +36,9 @@ impl Served {
     pub fn from_atlas(atlas: Atlas) -> Served {
         let layers = build_layers(&atlas);
         release_freed_memory();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // xxh3 with a fixed seed: the same version in every process, on every machine and
+        // with every Rust release, so replicas serving the same files agree on ETags.
+        let mut h = twox_hash::XxHash3_64::with_seed(0);
         for l in &layers {
             std::hash::Hash::hash(&l.id, &mut h);
             for f in &l.features {
@@ -159,7 +161,6 @@ impl AppState {
         self.cache.clear();
         served
     }
-
 
     /// Sets the limits of the locate process.
     pub fn with_process_limits(mut self, limits: ProcessLimits) -> AppState {

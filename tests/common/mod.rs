@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use compute_atlas::{Atlas, AtlasConfig};
 
 pub mod http;
+pub mod nginx;
 
 pub fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")

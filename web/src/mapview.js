@@ -6,7 +6,8 @@ import maplibregl from 'maplibre-gl';
 
 import { esc, isNum } from './format.js';
 import { bboxOf, validBbox, labelPoint, pointKey, spreadOffsets, offsetLngLat } from './geo.js';
-import { TILES, COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
+import { COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
+import { vectorSource, plantLayerFilter } from './source.js';
 import { state, data, ui, $, siteVisible, rowInProvince } from './context.js';
 import { quantileScale, fillColorExpr } from './choropleth.js';
 import { marksZoneAggregates } from './metrics.js';
@@ -124,15 +125,11 @@ export function rebuildSites() {
 // The county layer goes first, so its (largest) download starts while the
 // rest of the data is still being fetched.
 export function addCountyLayers() {
-  map.addSource('counties', {
-    type: 'vector',
-    tiles: [TILES('counties', COUNTY_TILE_PROPS)],
-    minzoom: 0,
-    // Beyond this the map enlarges zoom-12 tiles: the boundaries hold no finer detail.
-    maxzoom: 12,
+  // Beyond zoom 12 (live) the map enlarges the tiles: the boundaries hold no finer detail.
+  map.addSource('counties', vectorSource('counties', COUNTY_TILE_PROPS, {
     promoteId: { counties: 'adcode' },
     attribution: '',
-  });
+  }));
   map.addLayer({
     id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
     paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95 },
@@ -171,18 +168,18 @@ export function addLayers(basemapUrl) {
     map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256 });
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } }, 'counties-fill');
   }
-  map.addSource('provinces', { type: 'vector', tiles: [TILES('provinces', 'properties=province')], minzoom: 0, maxzoom: 12 });
+  map.addSource('provinces', vectorSource('provinces', 'properties=province'));
   map.addLayer({
     id: 'provinces-line', type: 'line', source: 'provinces', 'source-layer': 'provinces',
     paint: { 'line-color': COLORS.province, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.9, 8, 2.2], 'line-opacity': 0.85 },
   });
   if (data.plantsAvailable) {
-    map.addSource('plants', { type: 'vector', tiles: [TILES('power-plants', PLANT_TILE_PROPS)], minzoom: 0, maxzoom: 12 });
+    map.addSource('plants', vectorSource('power-plants', PLANT_TILE_PROPS));
   } else {
     map.addSource('plants', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   }
   map.addLayer({
-    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants' } : {}),
+    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants', ...plantLayerFilter() } : {}),
     paint: {
       'circle-color': ['match', ['get', 'fuel'], ...Object.entries(FUEL_COLOR).flat(), FUEL_COLOR.other],
       'circle-radius': ['interpolate', ['linear'], ['zoom'],

@@ -393,13 +393,9 @@ pub(super) async fn items(
     body.push_str(&matched.to_string());
     body.push_str(",\"numberReturned\":");
     body.push_str(&page.len().to_string());
-    body.push_str(",\"timeStamp\":");
-    body.push_str(
-        &json!(served
-            .built_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .to_string(),
-    );
+    // No `timeStamp` (optional in OGC API - Features): the page is cached and sent by any
+    // replica, so a generation time would be stale or differ between replicas. The data version
+    // is in the `Data-Version` header and the ETag.
     body.push_str(",\"links\":");
     body.push_str(&Value::Array(links).to_string());
     if let Some(n) = q.clamped_from {
