@@ -185,7 +185,7 @@ pub fn respond_html(
 ) -> Result<HttpResponse, ApiError> {
     let body = page.render()?;
     let mut resp = respond(req, served, HTML, body);
-    for (name, value) in super::security::html_headers(None) {
+    for (name, value) in super::security::html_headers(None, super::security::Framing::Denied) {
         resp.headers_mut().insert(name, value);
     }
     resp.headers_mut()

@@ -10,7 +10,9 @@ use super::http::{
 };
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, webmap, ApiError, AppState, Served};
+use super::{
+    downloads, features, processes, tiles, transactions, webmap, ApiError, AppState, Served,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -33,7 +35,7 @@ async fn landing(
 ) -> Result<HttpResponse, ApiError> {
     let p = pairs(&req)?;
     if p.is_empty() && webmap::wants_html(&req) {
-        return webmap::map(web_config).await;
+        return webmap::map(req, web_config, state).await;
     }
     only_params(&p, &["f"])?;
     let format = negotiate_html(&req, get(&p, "f"), false)?;
@@ -71,6 +73,9 @@ async fn landing(
     ];
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
+    links.extend(transactions::links(&base));
+    links.extend(downloads::links(&base));
+    links.extend(processes::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": DESCRIPTION,
@@ -135,12 +140,16 @@ async fn conformance(
 ) -> Result<HttpResponse, ApiError> {
     let format = json_or_html(&req)?;
     let served = state.snapshot();
-    let classes: Vec<&str> = [
+    let mut classes: Vec<&str> = [
         features::CONFORMANCE,
         crate::filter::CONFORMANCE,
         tiles::CONFORMANCE,
+        processes::CONFORMANCE,
     ]
     .concat();
+    if state.edits.is_some() && state.tokens.is_some() {
+        classes.extend(transactions::CONFORMANCE);
+    }
     if format == Format::Html {
         let base = base_url(&req);
         let page = Page {

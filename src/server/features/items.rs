@@ -70,7 +70,10 @@ fn parse_items_query(
             )));
         }
     }
-    let format = negotiate_html(req, get(p, "f"), true)?;
+    let format = match super::download::asked(req, get(p, "f")) {
+        Some(d) => Format::Download(d),
+        None => negotiate_html(req, get(p, "f"), true)?,
+    };
     let (limit, clamped_from) = match get(p, "limit") {
         None => (DEFAULT_LIMIT, None),
         Some(v) => {
@@ -156,7 +159,7 @@ fn is_null(v: Option<&Value>) -> bool {
 }
 
 /// Indexes of the layer's features that satisfy the query, in output order.
-fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+pub(super) fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
     // The R-tree narrows to `bbox`, or else to the box a spatial CQL2 predicate implies
     // (the predicate itself is still tested on each candidate).
     let mut idx: Vec<usize> = match q.bbox.or_else(|| q.sel.envelope()) {
@@ -246,6 +249,11 @@ pub(super) async fn items(
     let layer = find_layer(&served, &path)?;
     let q = parse_items_query(&req, layer, &p)?;
     let idx = select(layer, &q);
+    if let Format::Download(d) = q.format {
+        return Ok(super::download::respond(
+            &req, &served, layer, idx, &q, d, &p,
+        ));
+    }
     let matched = idx.len() as u64;
     let start = q.offset.min(matched) as usize;
     let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;
@@ -385,13 +393,9 @@ pub(super) async fn items(
     body.push_str(&matched.to_string());
     body.push_str(",\"numberReturned\":");
     body.push_str(&page.len().to_string());
-    body.push_str(",\"timeStamp\":");
-    body.push_str(
-        &json!(served
-            .built_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .to_string(),
-    );
+    // No `timeStamp` (optional in OGC API - Features): the page is cached and sent by any
+    // replica, so a generation time would be stale or differ between replicas. The data version
+    // is in the `Data-Version` header and the ETag.
     body.push_str(",\"links\":");
     body.push_str(&Value::Array(links).to_string());
     if let Some(n) = q.clamped_from {
@@ -430,9 +434,17 @@ pub(super) async fn item(
     let served = state.snapshot();
     let (cid, fid) = path.into_inner();
     let layer = find_layer(&served, &cid)?;
-    let i = layer
-        .feature_index(&fid)
-        .ok_or_else(|| ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`")))?;
+    let edits = state.edits.as_ref().filter(|_| cid == "sites");
+    let i = layer.feature_index(&fid).ok_or_else(|| {
+        if edits.is_some_and(|e| e.is_retired(&fid)) {
+            ApiError::new(
+                actix_web::http::StatusCode::GONE,
+                format!("site `{fid}` was retired (see /collections/sites/items/{fid}/history)"),
+            )
+        } else {
+            ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`"))
+        }
+    })?;
     let q = parse_items_query(&req, layer, &p)?;
     let f = &layer.features[i];
     let base = base_url(&req);
@@ -461,5 +473,11 @@ pub(super) async fn item(
     let mut resp = respond(&req, &served, GEOJSON, body);
     let (k, v) = content_crs(q.crs);
     resp.headers_mut().insert(k, v);
+    // An edited collection tags each feature by its version: the If-Match of a write.
+    if let Some(tag) = edits.and_then(|e| e.etag(&fid)) {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&tag) {
+            resp.headers_mut().insert(actix_web::http::header::ETAG, v);
+        }
+    }
     Ok(resp)
 }

@@ -2,6 +2,7 @@
 //! queryables: the collections and their items (GeoJSON or CSV).
 
 mod csv;
+pub mod download;
 mod items;
 pub mod openapi;
 mod pages;
@@ -14,6 +15,7 @@ use super::http::{base_url, json_or_html, link, respond, Format, CSV, GEOJSON, J
 use super::layer::{find_layer, queryables as layer_queryables};
 use super::{tiles, ApiError, AppState};
 use crate::crs::Crs;
+use crate::export::ExportFormat;
 use crate::layers::Layer;
 
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -79,6 +81,10 @@ fn collection_json(layer: &Layer, base: &str) -> Value {
             link(format!("{base}/collections/{id}/items?f=csv"), "items", CSV, "Items as CSV"),
             link(format!("{base}/collections/{id}/items?f=html"), "items", "text/html", "Items as HTML"),
             link(format!("{base}/collections/{id}?f=html"), "alternate", "text/html", "This collection as HTML"),
+            link(format!("{base}/collections/{id}/items?f=gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every feature as GeoPackage"),
+            link(format!("{base}/collections/{id}/items?f=fgb"), "enclosure", ExportFormat::Fgb.media_type(), "Every feature as FlatGeobuf (with its spatial index)"),
+            link(format!("{base}/collections/{id}/items?f=parquet"), "enclosure", ExportFormat::Parquet.media_type(), "Every feature as GeoParquet 1.1"),
+            link(format!("{base}/downloads/atlas.gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every collection in one GeoPackage"),
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryable properties"),
         ],
     });

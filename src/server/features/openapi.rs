@@ -6,14 +6,15 @@ use serde_json::{json, Map, Value};
 use super::super::oas::{param, responses, simple, Paths};
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::crs::Crs;
+use crate::export::ExportFormat;
 use crate::layers::{GeometryKind, Layer};
 
 fn common_items_params() -> Vec<Value> {
     vec![
         param(
             "f",
-            "Output format",
-            json!({"type": "string", "enum": ["json", "geojson", "csv", "html"]}),
+            "Output format: a page of GeoJSON, CSV or HTML, or every matching feature as a GeoPackage, FlatGeobuf or GeoParquet file (paged only when limit or offset is given)",
+            json!({"type": "string", "enum": ["json", "geojson", "csv", "html", "gpkg", "fgb", "parquet"]}),
         ),
         param(
             "filter",
@@ -137,15 +138,29 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
         json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
             "responses": responses("application/schema+json", json!({"type": "object"}))}}),
     );
+    let mut items_responses = responses(
+        "application/geo+json",
+        json!({"type": "object", "properties": {
+        "type": {"type": "string"},
+        "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
+        "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+        "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}),
+    );
+    // The file downloads are alternative contents of the same 200 answer.
+    if let Some(content) = items_responses["200"]["content"].as_object_mut() {
+        content.insert("text/csv".into(), json!({"schema": {"type": "string"}}));
+        for f in ExportFormat::ALL {
+            content.insert(
+                f.media_type().into(),
+                json!({"schema": {"type": "string", "format": "binary"}}),
+            );
+        }
+    }
     paths.insert(
         format!("/collections/{id}/items"),
         json!({"get": {"summary": format!("Features of {id}"), "operationId": format!("getFeatures-{id}"),
             "parameters": params,
-            "responses": responses("application/geo+json", json!({"type": "object", "properties": {
-                "type": {"type": "string"},
-                "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
-                "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
-                "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}))}}),
+            "responses": items_responses}}),
     );
     paths.insert(
         format!("/collections/{id}/items/{{featureId}}"),
