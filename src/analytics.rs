@@ -116,16 +116,10 @@ pub fn table(
             .counties
             .iter()
             .zip(&atlas.county_figures)
-            .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.name_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert("prefecture_en".into(), json!(c.prefecture_en));
-                m.insert(
-                    "province_en".into(),
-                    json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-                );
+            .zip(&atlas.base_cover.counties)
+            .map(|((c, f), bases)| {
+                let names = (&c.name_en, &c.name_zh, Some(&c.prefecture_en));
+                let m = unit_head(atlas, c.adcode, names, c.province_adcode, Some(bases));
                 (c.adcode, c.province_adcode, m, f)
             })
             .collect(),
@@ -133,15 +127,10 @@ pub fn table(
             .prefectures
             .iter()
             .zip(&atlas.prefecture_figures)
-            .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.name_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert(
-                    "province_en".into(),
-                    json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-                );
+            .zip(&atlas.base_cover.prefectures)
+            .map(|((c, f), bases)| {
+                let names = (&c.name_en, &c.name_zh, None);
+                let m = unit_head(atlas, c.adcode, names, c.province_adcode, Some(bases));
                 (c.adcode, c.province_adcode, m, f)
             })
             .collect(),
@@ -150,12 +139,13 @@ pub fn table(
             .iter()
             .zip(&atlas.province_figures)
             .map(|(c, f)| {
-                let mut m = Map::new();
-                m.insert("adcode".into(), json!(c.adcode.to_string()));
-                m.insert("name_en".into(), json!(c.short_en));
-                m.insert("name_zh".into(), json!(c.name_zh));
-                m.insert("province_en".into(), json!(c.short_en));
-                (c.adcode, c.adcode, m, f)
+                let names = (&c.short_en, &c.name_zh, None);
+                (
+                    c.adcode,
+                    c.adcode,
+                    unit_head(atlas, c.adcode, names, c.adcode, None),
+                    f,
+                )
             })
             .collect(),
     };
@@ -260,6 +250,23 @@ fn total(atlas: &Atlas, sites: &[usize], f: impl Fn(usize) -> Option<f64>) -> To
     }
 }
 
+/// The summed power-demand estimates of a set of sites ("estimated for N of M sites").
+fn power_demand(atlas: &Atlas, sites: &[usize]) -> Value {
+    let items: Vec<(&str, Option<&crate::atlas::demand::Estimate>)> = sites
+        .iter()
+        .map(|&i| (atlas.site_group_key(i), atlas.site_demand[i].as_ref()))
+        .collect();
+    let sum = crate::atlas::demand::sum_estimates(&items);
+    json!({
+        "estimate": true,
+        "low": sum.low, "central": sum.central, "high": sum.high,
+        "low_upper": sum.low_upper, "central_upper": sum.central_upper, "high_upper": sum.high_upper,
+        "estimated_sites": sum.estimated_sites,
+        "sites": sum.sites,
+        "note": format!("estimated for {} of {} sites (see power_basis on the sites); each bound summed on its own, overlap groups counted once", sum.estimated_sites, sum.sites),
+    })
+}
+
 /// Totals for a set of provinces (empty: all), to set against the public reporting.
 pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsError> {
     let provs: Vec<&ProvinceInfo> = provinces
@@ -303,6 +310,7 @@ pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsErro
         "chips_reported_nvidia": total(atlas, &sites, |i| atlas.sites[i].chip_count.filter(|_| nvidia(i)).map(|c| c as f64)),
         "sites_naming_nvidia_chips": sites.iter().filter(|&&i| nvidia(i)).count(),
         "investment_cny": total(atlas, &sites, |i| atlas.sites[i].investment_cny.map(|c| c as f64)),
+        "power_demand_mw": power_demand(atlas, &sites),
         "overlap_sites": sites.iter().filter(|&&i| atlas.site_group[i].is_some()).map(|&i| atlas.sites[i].id.as_str()).collect::<Vec<_>>(),
         "pflops_zone_aggregate": sites.iter().any(|&i| atlas.site_places[i].pflops.is_some() && atlas.sites[i].pflops_scope.as_deref().is_some_and(crate::atlas::is_zone_aggregate)),
         "caveats": [
@@ -312,4 +320,40 @@ pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsErro
             "Public reporting (per this project's brief) found plans for more than 115,000 restricted Nvidia chips in dozens of data centres in Xinjiang and Qinghai; the cited sites here document only part of that.",
         ],
     }))
+}
+
+/// The columns naming a unit, before its figures: adcode, names (English, Chinese, and the
+/// prefecture for a county), province and, for counties and prefectures, the renewable bases
+/// covering it (` | `-separated as on the layers; null when none).
+fn unit_head(
+    atlas: &Atlas,
+    adcode: Adcode,
+    (name_en, name_zh, prefecture_en): (&String, &String, Option<&String>),
+    province: Adcode,
+    bases: Option<&Vec<usize>>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("adcode".into(), json!(adcode.to_string()));
+    m.insert("name_en".into(), json!(name_en));
+    m.insert("name_zh".into(), json!(name_zh));
+    if let Some(p) = prefecture_en {
+        m.insert("prefecture_en".into(), json!(p));
+    }
+    m.insert(
+        "province_en".into(),
+        json!(ProvinceInfo::by_adcode(province).map_or("", |p| p.short_en)),
+    );
+    if let Some(bases) = bases {
+        let names: Vec<&str> = bases
+            .iter()
+            .map(|&b| atlas.renewable_bases[b].name.as_str())
+            .collect();
+        let value = if names.is_empty() {
+            Value::Null
+        } else {
+            json!(names.join(" | "))
+        };
+        m.insert("renewable_base_names".into(), value);
+    }
+    m
 }

@@ -97,3 +97,121 @@ fn web_map_in_headless_chromium() {
     );
     assert!(Path::new(&shot).exists(), "no screenshot at {shot}");
 }
+
+/// `compute-atlas publish` into a new folder, served by nginx under a path prefix (a plain
+/// static server with range requests): the map loads the same layers and counts from the
+/// PMTiles archives with no request outside the folder, and `embed.html` loads inside an iframe
+/// of another origin (tests/browser/static.mjs).
+#[test]
+fn published_folder_on_nginx_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return skip_or_fail(&format!("{chromium} not found (Debian package chromium)"));
+    }
+    if !common::nginx::available() {
+        return;
+    }
+    let browser_dir = root.join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser_dir)
+            .status();
+        if !ok.is_ok_and(|s| s.success()) {
+            return skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("atlas");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
+    cmd.arg("publish").arg(&site);
+    let plants = common::plant_files().unwrap_or_default();
+    for f in &plants {
+        cmd.arg("--plants").arg(f);
+    }
+    let published = cmd.stderr(Stdio::null()).output().unwrap();
+    assert!(published.status.success(), "publish failed");
+    let report: serde_json::Value = serde_json::from_slice(&published.stdout).unwrap();
+    let version: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("data-version.json")).unwrap())
+            .unwrap();
+    assert_eq!(version["data_version"], report["data_version"]);
+    let sites: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("data/sites.geojson")).unwrap())
+            .unwrap();
+    let n_sites = sites["features"].as_array().unwrap().len();
+    // Every layer with geometry has its archive, a PMTiles v3 file, and its downloads.
+    for layer in version["layers"].as_array().unwrap() {
+        let id = layer["id"].as_str().unwrap();
+        let archive = std::fs::read(site.join(format!("tiles/{id}.pmtiles"))).unwrap();
+        assert_eq!(&archive[..8], b"PMTiles\x03", "{id}");
+        let geojson = std::fs::read_to_string(site.join(format!("data/{id}.geojson"))).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&geojson).unwrap();
+        assert_eq!(
+            v["features"].as_array().unwrap().len() as u64,
+            layer["features"].as_u64().unwrap(),
+            "{id}"
+        );
+        assert!(site.join(format!("data/{id}.csv")).exists());
+    }
+    for f in [
+        "index.html",
+        "embed.html",
+        "ATTRIBUTION.md",
+        "plots/index.json",
+        "plots/choropleth-zh.svg",
+        "data/analytics/counties.csv",
+    ] {
+        assert!(site.join(f).exists(), "{f}");
+    }
+    let frame_dir = out.path().join("frame");
+    std::fs::create_dir(&frame_dir).unwrap();
+    let atlas_port = common::nginx::free_port();
+    std::fs::write(
+        frame_dir.join("frame.html"),
+        format!("<!doctype html><html><body><iframe src=\"http://127.0.0.1:{atlas_port}/atlas/embed.html\" width=\"600\" height=\"400\"></iframe></body></html>"),
+    )
+    .unwrap();
+    // The folder under /atlas/ (its URLs are relative), and a page of another origin framing it.
+    let nginx = common::nginx::Nginx::start(&format!(
+        "default_type application/octet-stream;\n\
+         server {{ listen 127.0.0.1:{atlas_port}; location /atlas/ {{ alias {}/; }} }}\n\
+         server {{ listen 127.0.0.1:{{port}}; root {}; }}",
+        site.display(),
+        frame_dir.display()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", atlas_port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nginx did not listen on {atlas_port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = Command::new("node")
+        .arg("static.mjs")
+        .arg(format!("http://127.0.0.1:{atlas_port}/atlas/"))
+        .arg(format!("http://127.0.0.1:{}/frame.html", nginx.port))
+        .env("CHROMIUM", &chromium)
+        .env("EXPECT_SITES", n_sites.to_string())
+        .env("EXPECT_PLANTS", if plants.is_empty() { "0" } else { "1" })
+        .current_dir(&browser_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "static browser test failed:\n{stdout}"
+    );
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    assert!(
+        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
+        "{last}"
+    );
+}

@@ -134,8 +134,12 @@ async fn the_merged_row_is_a_404() {
 
 #[actix_web::test]
 async fn tables_carry_the_upper_bounds_and_the_overlapping_rows() {
-    let (status, _, body) = get_with("/analytics/counties?f=csv&province=Xinjiang", &[]).await;
+    let (status, headers, body) =
+        get_with("/analytics/counties?f=csv&province=Xinjiang", &[]).await;
     assert_eq!(status, StatusCode::OK);
+    // The CSV keeps machine column names; the catalogue it links to says which are "at least".
+    let link = headers.get(header::LINK).unwrap().to_str().unwrap();
+    assert!(link.contains("</analytics/metrics>") && link.contains("describedby"));
     let mut rdr = csv::Reader::from_reader(body.as_slice());
     let h = rdr.headers().unwrap().clone();
     let col = |n: &str| {
@@ -158,6 +162,7 @@ async fn tables_carry_the_upper_bounds_and_the_overlapping_rows() {
     assert_eq!(&yiwu[at_least], "60000.0");
     assert_eq!(&yiwu[upper], "62128.0");
     assert!(yiwu[overlap].contains("xj-yiwu-acc"));
+    assert!(yiwu[col("renewable_base_names")].contains("Yiwu"));
     let (status, _, body) =
         get_with("/analytics/counties?sort=-pflops_reported_upper&top=1", &[]).await;
     assert_eq!(status, StatusCode::OK);

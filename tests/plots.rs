@@ -268,6 +268,37 @@ fn top_counties_follow_a_direct_sort() {
 }
 
 #[test]
+fn top_counties_mark_lower_bounds_and_zone_aggregates() {
+    let a = atlas();
+    let r = req(PlotKind::TopCounties, Format::Svg, &[("top", "10")]);
+    let rows = plot::top_counties(a, &r.metric, None, r.top);
+    let s = svg(a, &r);
+    // pflops_reported counts each overlap group once: a lower bound, said on the axis and bars.
+    assert!(s.contains("Reported compute (PFLOPS), at least"), "axis");
+    let flagged = rows
+        .iter()
+        .filter(|&&(i, _)| a.county_figures[i].pflops_zone_aggregate)
+        .count();
+    assert!(
+        a.county_figures[rows[0].0].pflops_zone_aggregate,
+        "Yiwu's total rests on the zone-wide 60,000 PFLOPS row"
+    );
+    // One dagger per flagged bar, plus the one in the key of the subtitle.
+    assert_eq!(s.matches('†').count(), flagged + 1);
+    // Every bar's value reads "≥ N"; the subtitle's key explains the sign once ("≥: at least").
+    assert_eq!(s.matches("≥ ").count(), rows.len());
+    assert!(s.contains("≥: at least"));
+    // A metric that is not a site sum has neither mark.
+    let area = req(
+        PlotKind::TopCounties,
+        Format::Svg,
+        &[("top", "10"), ("metric", "area_km2")],
+    );
+    let s = svg(a, &area);
+    assert!(!s.contains('†') && !s.contains('≥'));
+}
+
+#[test]
 fn compute_vs_power_states_what_is_left_out() {
     let a = atlas();
     for level in ["county", "province"] {

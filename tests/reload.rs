@@ -287,3 +287,162 @@ fn slow_clients_and_heavy_plots_do_not_block_others() {
         );
     }
 }
+
+/// The replica routes compared byte for byte: pages, items (JSON, CSV), a tile with and without
+/// the version pin, analytics, a plot, the OpenAPI document.
+const REPLICA_PATHS: &[&str] = &[
+    "/?f=json",
+    "/collections",
+    "/collections/sites/items?limit=100",
+    "/collections/counties/items?limit=20",
+    "/collections/sites/items?f=csv",
+    "/collections/sites/items/xj-yiwu-acc",
+    "/collections/counties/tiles/WebMercatorQuad/4/6/12",
+    "/analytics/counties",
+    "/plots/top-counties.svg",
+    "/plots/top-counties.png",
+    "/api",
+    "/data-version",
+];
+
+/// Two replicas (the binary twice, started seconds apart) behind nginx on loopback: every
+/// response is the same bytes with the same ETag whichever replica sends it, in every content
+/// coding; then both reload new data under load through the balancer with no failed request
+/// and no response mixing versions, and agree again.
+#[test]
+fn two_replicas_behind_nginx_answer_alike_and_reload_without_a_failure() {
+    if !common::nginx::available() {
+        return;
+    }
+    use common::nginx::{get, Nginx};
+    let dir = common::data_dir_copy();
+    let a = start(dir.path(), &[]);
+    // A different start time must not show in any response.
+    std::thread::sleep(Duration::from_millis(1500));
+    let b = start(dir.path(), &[]);
+    let lb = Nginx::start(&format!(
+        "upstream atlas {{ server 127.0.0.1:{}; server 127.0.0.1:{}; }}\n\
+         server {{\n  listen 127.0.0.1:{{port}};\n  location / {{\n\
+         proxy_pass http://atlas;\n    proxy_http_version 1.1;\n\
+         proxy_set_header Connection \"\";\n    proxy_set_header Host $http_host;\n\
+         add_header X-Upstream $upstream_addr always;\n  }}\n}}",
+        a.1, b.1
+    ));
+    let same_everywhere = |label: &str| -> String {
+        let mut version = String::new();
+        for path in REPLICA_PATHS {
+            for coding in ["identity", "gzip", "br"] {
+                let h = [("Accept-Encoding", coding)];
+                // The Host the balancer passes on, so links are the same too.
+                let host = format!("127.0.0.1:{}", lb.port);
+                let direct = |port: u16| {
+                    let mut r = get(
+                        port,
+                        path,
+                        &[("Accept-Encoding", coding), ("X-Forwarded-Host", &host)],
+                    )
+                    .unwrap();
+                    // Header order, and the order within actix-cors's exposed-header list, is
+                    // not meaning: compare the headers as sorted sets.
+                    r.headers.retain(|(n, _)| n != "date");
+                    for (_, v) in &mut r.headers {
+                        let mut parts: Vec<&str> = v.split(", ").collect();
+                        parts.sort_unstable();
+                        *v = parts.join(", ");
+                    }
+                    r.headers.sort();
+                    r
+                };
+                let (ra, rb) = (direct(a.1), direct(b.1));
+                assert_eq!(ra.status, 200, "{label} {path}: {}", ra.text());
+                assert!(
+                    ra.body == rb.body,
+                    "{label} {path} ({coding}): bodies differ between replicas"
+                );
+                assert_eq!(ra.headers, rb.headers, "{label} {path} ({coding})");
+                let etag = ra.header("etag").expect("an ETag").to_string();
+                assert!(
+                    ra.header("cache-control").unwrap().contains("max-age"),
+                    "{path}"
+                );
+                if coding != "identity" && !path.ends_with(".png") {
+                    assert_eq!(ra.header("content-encoding"), Some(coding), "{path}");
+                }
+                // Through the balancer, twice (round robin: once from each replica).
+                let mut upstreams = std::collections::BTreeSet::new();
+                for _ in 0..2 {
+                    let r = get(lb.port, path, &h).unwrap();
+                    assert_eq!(r.status, 200, "{label} {path} through nginx");
+                    assert!(r.body == ra.body, "{label} {path} ({coding}) through nginx");
+                    assert_eq!(r.header("etag"), Some(etag.as_str()), "{path}");
+                    upstreams.insert(r.header("x-upstream").unwrap_or("").to_string());
+                }
+                assert_eq!(upstreams.len(), 2, "both replicas answered {path}");
+                version = ra.header("data-version").expect("Data-Version").to_string();
+            }
+        }
+        version
+    };
+    let v1 = same_everywhere("before reload");
+
+    // Both reload new data, one after the other, while clients go through the balancer.
+    let sites = dir.path().join("sites.csv");
+    let original = std::fs::read_to_string(&sites).unwrap();
+    std::fs::write(&sites, marked_sites(&original)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let port = lb.port;
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, ok) = (stop.clone(), ok.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let r = get(
+                        port,
+                        "/collections/sites/items?limit=100&properties=name_en",
+                        &[("Accept-Encoding", "identity")],
+                    )
+                    .expect("request fails");
+                    assert_eq!(
+                        r.status,
+                        200,
+                        "a request failed during reloads: {}",
+                        r.text()
+                    );
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&r.body).expect("complete JSON");
+                    let feats = v["features"].as_array().unwrap();
+                    let marked = feats
+                        .iter()
+                        .filter(|f| {
+                            f["properties"]["name_en"]
+                                .as_str()
+                                .unwrap()
+                                .ends_with(" [B]")
+                        })
+                        .count();
+                    assert!(
+                        marked == 0 || marked == feats.len(),
+                        "a response mixed versions"
+                    );
+                    ok.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for s in [&a, &b] {
+        let (status, body) = reload(s.1, "s3cret");
+        assert_eq!(status, 200, "{body}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().expect("no client saw a failure");
+    }
+    assert!(ok.load(Ordering::Relaxed) > 10);
+    let v2 = same_everywhere("after reload");
+    assert_ne!(v1, v2, "new data, new version");
+    let r = get(lb.port, "/collections/sites/items/xj-yiwu-acc", &[]).unwrap();
+    assert!(r.text().contains("[B]"));
+}

@@ -1,9 +1,10 @@
 import { defineConfig } from 'vite';
 
-// The Rust binary embeds dist/ and serves index.html at / and /map, with the
-// bundled files under /assets/.
+// The Rust binary embeds dist/ and serves index.html at /, /map and /embed, with the
+// bundled files under /assets/. Asset URLs are relative (`./assets/...`) so that the
+// folder `compute-atlas publish` writes works under any path prefix.
 export default defineConfig({
-  base: '/',
+  base: './',
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

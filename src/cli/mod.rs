@@ -1,11 +1,14 @@
-//! The product's command line: serve the atlas, check the data, locate a point, make a plot.
+//! The product's command line: serve the atlas, check the data, locate a point, make a plot,
+//! publish a static atlas.
 //! One file per command; the benchmark commands are a separate binary (`compute-atlas-bench`).
 
 mod check;
 mod common;
+mod edits;
 mod export_layers;
 mod locate;
 mod plot;
+mod publish;
 mod serve;
 
 use std::process::ExitCode;
@@ -46,6 +49,14 @@ enum Command {
     /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
     /// --format is given).
     Plot(plot::PlotArgs),
+    /// Make a bearer token for an editor or admin: prints the token and appends its line
+    /// (NAME ROLE SHA256) to the token file.
+    Token(edits::TokenArgs),
+    /// Write the current sites (bundled rows with the edit store's changes) as sites.csv.
+    ExportSites(edits::ExportArgs),
+    /// Write the atlas as a folder of static files for any web server, object store or CDN:
+    /// the map, one PMTiles archive per layer, the downloads, analytics tables and plots.
+    Publish(publish::PublishArgs),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -56,5 +67,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Locate(args)) => locate::locate(&args),
         Some(Command::ExportLayers(args)) => export_layers::export(&args),
         Some(Command::Plot(args)) => plot::plot(&args),
+        Some(Command::Token(args)) => edits::token(&args),
+        Some(Command::ExportSites(args)) => edits::export_sites(&args),
+        Some(Command::Publish(args)) => publish::publish(&args),
     }
 }

@@ -1,16 +1,19 @@
 //! The administrative-unit layers (`counties`, `prefectures`, `provinces`): boundaries with the
 //! figures of the metric catalogue.
 
+use std::sync::Arc;
+
+use geo::MultiPolygon;
 use serde_json::{json, Map, Value};
 
 use super::bases::{cover_props, insert_cover, Covered};
 use super::{
-    feature, opt_num, opt_str, p, q, round, FeatureGeometry, GeometryKind, Layer, PropDef,
-    PropType, BOUNDARY_ATTRIBUTION,
+    feature, opt_num, opt_str, p, q, round, FeatureGeometry, GeometryKind, Layer, LayerFeature,
+    PropDef, PropType, BOUNDARY_ATTRIBUTION,
 };
 use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
-use crate::model::{Fuel, ProvinceInfo};
+use crate::model::{Adcode, Fuel, ProvinceInfo};
 
 /// The figure properties of every unit: the metric catalogue, then the overlap annotations.
 fn figure_props() -> Vec<PropDef> {
@@ -121,43 +124,21 @@ pub(super) fn counties(atlas: &Atlas) -> Layer {
             );
             m.insert("prefecture_zh".into(), json!(c.prefecture_zh));
             m.insert("prefecture_en".into(), json!(c.prefecture_en));
-            m.insert(
-                "province_adcode".into(),
-                json!(c.province_adcode.to_string()),
-            );
-            m.insert(
-                "province".into(),
-                json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-            );
-            m.insert("province_zh".into(), json!(c.province_zh));
-            m.insert("province_en".into(), json!(c.province_en));
+            insert_province(&mut m, c.province_adcode, &c.province_zh, &c.province_en);
             m.insert("xpcc".into(), json!(c.xpcc));
             insert_cover(atlas, bases, &mut m);
-            figure_values(f, &mut m);
-            feature(
-                c.adcode.to_string(),
-                FeatureGeometry::MultiPolygon(c.geometry.clone()),
-                m,
-                None,
-            )
+            unit_feature(c.adcode, &c.geometry, f, m)
         })
         .collect();
-    Layer {
-        description: format!(
+    unit_layer(
+        ("counties", "Counties"),
+        format!(
             "{} county-level units of the twelve western provinces with compute and power figures.",
             atlas.counties.len()
         ),
-        attribution: format!(
-            "{BOUNDARY_ATTRIBUTION}; figures from the sites and power-plant layers"
-        ),
-        ..Layer::from_features(
-            "counties",
-            "Counties",
-            GeometryKind::MultiPolygon,
-            properties,
-            features,
-        )
-    }
+        properties,
+        features,
+    )
 }
 
 pub(super) fn prefectures(atlas: &Atlas) -> Layer {
@@ -183,41 +164,62 @@ pub(super) fn prefectures(atlas: &Atlas) -> Layer {
             m.insert("adcode".into(), json!(c.adcode.to_string()));
             m.insert("name_zh".into(), json!(c.name_zh));
             m.insert("name_en".into(), json!(c.name_en));
-            m.insert(
-                "province_adcode".into(),
-                json!(c.province_adcode.to_string()),
-            );
-            m.insert(
-                "province".into(),
-                json!(ProvinceInfo::by_adcode(c.province_adcode).map_or("", |p| p.short_en)),
-            );
-            m.insert("province_zh".into(), json!(c.province_zh));
-            m.insert("province_en".into(), json!(c.province_en));
+            insert_province(&mut m, c.province_adcode, &c.province_zh, &c.province_en);
             insert_cover(atlas, bases, &mut m);
-            figure_values(f, &mut m);
-            feature(
-                c.adcode.to_string(),
-                FeatureGeometry::MultiPolygon(c.geometry.clone()),
-                m,
-                None,
-            )
+            unit_feature(c.adcode, &c.geometry, f, m)
         })
         .collect();
-    Layer {
-        description: format!(
+    unit_layer(
+        ("prefectures", "Prefectures"),
+        format!(
             "{} prefecture-level units with compute and power figures.",
             atlas.prefectures.len()
         ),
+        properties,
+        features,
+    )
+}
+
+/// The province columns of a county or prefecture.
+fn insert_province(m: &mut Map<String, Value>, adcode: Adcode, zh: &str, en: &str) {
+    m.insert("province_adcode".into(), json!(adcode.to_string()));
+    m.insert(
+        "province".into(),
+        json!(ProvinceInfo::by_adcode(adcode).map_or("", |p| p.short_en)),
+    );
+    m.insert("province_zh".into(), json!(zh));
+    m.insert("province_en".into(), json!(en));
+}
+
+/// A unit's feature: its naming properties `m` followed by its figures.
+fn unit_feature(
+    adcode: Adcode,
+    geometry: &Arc<MultiPolygon<f64>>,
+    figures: &UnitFigures,
+    mut m: Map<String, Value>,
+) -> LayerFeature {
+    figure_values(figures, &mut m);
+    feature(
+        adcode.to_string(),
+        FeatureGeometry::MultiPolygon(geometry.clone()),
+        m,
+        None,
+    )
+}
+
+/// A county or prefecture layer: boundaries with the atlas's figures.
+fn unit_layer(
+    (id, title): (&'static str, &'static str),
+    description: String,
+    properties: Vec<PropDef>,
+    features: Vec<LayerFeature>,
+) -> Layer {
+    Layer {
+        description,
         attribution: format!(
             "{BOUNDARY_ATTRIBUTION}; figures from the sites and power-plant layers"
         ),
-        ..Layer::from_features(
-            "prefectures",
-            "Prefectures",
-            GeometryKind::MultiPolygon,
-            properties,
-            features,
-        )
+        ..Layer::from_features(id, title, GeometryKind::MultiPolygon, properties, features)
     }
 }
 
@@ -261,13 +263,7 @@ pub(super) fn provinces(atlas: &Atlas) -> Layer {
                     .map(|x| x.2);
                 m.insert((*name).into(), opt_num(v.map(|v| round(v, 1))));
             }
-            figure_values(f, &mut m);
-            feature(
-                c.adcode.to_string(),
-                FeatureGeometry::MultiPolygon(c.geometry.clone()),
-                m,
-                None,
-            )
+            unit_feature(c.adcode, &c.geometry, f, m)
         })
         .collect();
     Layer {

@@ -20,6 +20,15 @@ pub fn metric_label(metric: &str, zh: bool) -> (String, String) {
     }
 }
 
+/// ", at least" after a deduplicated sum's label (each overlap group counted once: a lower
+/// bound); empty for other metrics.
+pub fn at_least_suffix(metric: &str, zh: bool) -> &'static str {
+    match crate::metrics::metric(metric) {
+        Some(m) if m.at_least => t(zh, ", at least", "（至少）"),
+        _ => "",
+    }
+}
+
 pub fn fuel_name(f: Fuel, zh: bool) -> &'static str {
     match f {
         Fuel::Coal => t(zh, "Coal", "煤电"),
@@ -73,7 +82,7 @@ fn group_thousands(int: u64) -> String {
     let s = int.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -1,6 +1,10 @@
 //! One cache for everything rendered on request (vector tiles, plots), bounded by bytes and
 //! keyed by data version + resource. Concurrent misses of one key render once: the others
 //! wait for that render (moka's `try_get_with`).
+//!
+//! Beside the rendered bodies it keeps the compressed (gzip, brotli) bodies of every cacheable
+//! response, keyed by the response's ETag (data version + content hash) and encoding, so a body
+//! is compressed once however many clients ask for it (`encoded`).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,6 +32,11 @@ impl Rendered {
 
 pub struct RenderCache {
     bodies: moka::future::Cache<String, Bytes>,
+    /// Compressed response bodies by `ETag encoding`; bounded apart from the renders (half their
+    /// capacity) so compressing many pages cannot evict the tiles.
+    encoded: moka::sync::Cache<String, Bytes>,
+    encoded_hits: AtomicU64,
+    encoded_misses: AtomicU64,
     capacity_bytes: u64,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -53,6 +62,14 @@ impl RenderCache {
                     u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
                 })
                 .build(),
+            encoded: moka::sync::Cache::builder()
+                .max_capacity(capacity_bytes / 2)
+                .weigher(|k: &String, v: &Bytes| {
+                    u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
+            encoded_hits: AtomicU64::new(0),
+            encoded_misses: AtomicU64::new(0),
             capacity_bytes,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -98,14 +115,34 @@ impl RenderCache {
         Ok(body)
     }
 
+    /// The body `etag` names, compressed by `compress` once: later calls (from any request,
+    /// for any URL with the same content) get the kept bytes.
+    pub fn encoded(&self, etag: &str, encoding: &str, compress: impl FnOnce() -> Bytes) -> Bytes {
+        let key = format!("{etag} {encoding}");
+        let made = AtomicBool::new(false);
+        let body = self.encoded.get_with(key, || {
+            made.store(true, Ordering::Relaxed);
+            compress()
+        });
+        let counter = if made.load(Ordering::Relaxed) {
+            &self.encoded_misses
+        } else {
+            &self.encoded_hits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        body
+    }
+
     /// Drops every body (after a reload: the old version's keys would never be asked again).
     pub fn clear(&self) {
         self.bodies.invalidate_all();
+        self.encoded.invalidate_all();
     }
 
     /// Counters and size, for `/status` and the log.
     pub async fn status(&self) -> Value {
         self.bodies.run_pending_tasks().await;
+        self.encoded.run_pending_tasks();
         json!({
             "entries": self.bodies.entry_count(),
             "bytes": self.bodies.weighted_size(),
@@ -114,6 +151,13 @@ impl RenderCache {
             "misses": self.misses.load(Ordering::Relaxed),
             "tile_renders": self.tile_renders.load(Ordering::Relaxed),
             "plot_renders": self.plot_renders.load(Ordering::Relaxed),
+            "compressed": {
+                "entries": self.encoded.entry_count(),
+                "bytes": self.encoded.weighted_size(),
+                "capacity_bytes": self.capacity_bytes / 2,
+                "hits": self.encoded_hits.load(Ordering::Relaxed),
+                "misses": self.encoded_misses.load(Ordering::Relaxed),
+            },
         })
     }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::features::download::{attachment, meta};
-use super::http::{base_url, link, only_params, pairs, respond};
+use super::http::{base_url, link, only_params, pairs, respond_stream};
 use super::oas::Paths;
 use super::stream::ChannelBody;
 use super::{ApiError, AppState, Served};
@@ -79,7 +79,7 @@ async fn atlas_gpkg(
         std::io::copy(&mut std::fs::File::open(&*path)?, w)?;
         Ok(())
     });
-    let mut resp = respond(&req, &served, ExportFormat::Gpkg.media_type(), body);
+    let mut resp = respond_stream(&req, &served, ExportFormat::Gpkg.media_type(), body);
     let (k, v) = attachment("compute-atlas.gpkg");
     resp.headers_mut().insert(k, v);
     Ok(resp)

@@ -1,15 +1,15 @@
 //! HTTP helpers every API part shares: content negotiation, links, the base URL, query
 //! parameters, and conditional (ETag) responses. Imports no API part.
 
-use std::hash::{Hash, Hasher};
-
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::encoding;
 use super::negotiation;
 use super::query;
-use super::{ApiError, Served};
+use super::{ApiError, AppState, Served};
 use crate::crs::Crs;
 
 pub const GEOJSON: &str = "application/geo+json";
@@ -22,6 +22,8 @@ pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 pub enum Format {
     Json,
     Csv,
+    /// An HTML page (resources that have one: [`negotiate_html`]).
+    Html,
     /// A file download (GeoPackage, FlatGeobuf, GeoParquet) of the whole selection.
     Download(crate::export::ExportFormat),
 }
@@ -40,14 +42,35 @@ const HTML: &str = "text/html";
 /// Reads `f` (json, geojson, csv) or negotiates from Accept (q-values, wildcards); `f`
 /// overrides Accept. Nothing acceptable is 406, listing what is offered.
 pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, false)
+}
+
+/// As [`negotiate`], for a resource that also has an HTML page: `f=html`, or an Accept that
+/// prefers text/html (a browser), answers [`Format::Html`].
+pub fn negotiate_html(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, true)
+}
+
+fn negotiate_formats(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+    allow_html: bool,
+) -> Result<Format, ApiError> {
     match f.map(|s| s.to_ascii_lowercase()) {
         Some(f) if f == "json" || f == "geojson" => return Ok(Format::Json),
         Some(f) if f == "csv" && allow_csv => return Ok(Format::Csv),
+        Some(f) if f == "html" && allow_html => return Ok(Format::Html),
         Some(f) => {
-            let allowed = if allow_csv {
-                "json, geojson, csv"
-            } else {
-                "json"
+            let allowed = match (allow_csv, allow_html) {
+                (true, true) => "json, geojson, csv, html",
+                (true, false) => "json, geojson, csv",
+                (false, true) => "json, html",
+                (false, false) => "json",
             };
             return Err(ApiError::not_acceptable(format!(
                 "format f={f} is not offered here; use one of: {allowed}"
@@ -68,6 +91,7 @@ pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<
         .and_then(|v| v.to_str().ok());
     match negotiation::choose(accept, &offers) {
         Some(CSV) => Ok(Format::Csv),
+        Some(HTML) if allow_html => Ok(Format::Html),
         Some(_) => Ok(Format::Json),
         None => {
             let offered: &[&'static str] = if allow_csv {
@@ -91,37 +115,139 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-fn etag_for(served: &Served, req: &HttpRequest) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    req.path().hash(&mut h);
-    req.query_string().hash(&mut h);
-    format!("W/\"{}-{:016x}\"", served.version, h.finish())
+/// The query parameter that pins a URL to a data version (`?v=...`): tiles and plots asked for
+/// with the current version are cached for a year (`immutable`), since their content cannot
+/// change under that URL.
+pub const VERSION_PARAM: &str = "v";
+
+/// The header that names the data version a response was made from.
+pub const DATA_VERSION_HEADER: &str = "data-version";
+
+const SHORT_CACHE: &str = "public, max-age=60, must-revalidate";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `true` when the request's `v` names the data version being served.
+pub fn versioned(req: &HttpRequest, served: &Served) -> bool {
+    query::parse_pairs(req.query_string())
+        .map(|p| get(&p, VERSION_PARAM) == Some(served.version.as_str()))
+        .unwrap_or(false)
 }
 
-/// Answers 304 when the client's `If-None-Match` names the current ETag, else sets ETag and
-/// caching headers.
-pub fn respond<B: actix_web::body::MessageBody + 'static>(
+/// The ETag of `body`: the data version and a hash of the content, the same on every replica.
+pub fn etag(version: &str, content_type: &str, body: &[u8]) -> String {
+    format!(
+        "W/\"{version}-{:016x}\"",
+        encoding::content_hash(content_type, body)
+    )
+}
+
+/// Answers 304 when the client's `If-None-Match` names the current ETag, else the body in the
+/// best coding the client accepts (compressed once per content, see [`send`]). Cacheable for a
+/// minute, or a year when the URL carries the current data version (`v`).
+pub fn respond(
+    req: &HttpRequest,
+    served: &Served,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) -> HttpResponse {
+    let body = body.into();
+    let tag = etag(&served.version, content_type, &body);
+    let cache = if versioned(req, served) {
+        IMMUTABLE
+    } else {
+        SHORT_CACHE
+    };
+    let mut r = send(req, content_type, body, &tag, cache);
+    let headers = r.headers_mut();
+    headers.insert(
+        header::HeaderName::from_static(DATA_VERSION_HEADER),
+        HeaderValue::from_str(&served.version).unwrap_or(HeaderValue::from_static("unknown")),
+    );
+    if let Ok(link) = HeaderValue::from_str(&format!(
+        "<{}/data-version>; rel=\"describedby\"; type=\"application/json\"",
+        base_url(req)
+    )) {
+        headers.insert(header::LINK, link);
+    }
+    r
+}
+
+/// A streamed body (a download written while it is sent): it cannot be hashed before it is
+/// sent, so its ETag is the data version with a hash of the request (path and query) and the
+/// media type, which is the same on every replica; 304 when `If-None-Match` names it. Sent
+/// as it is written (the formats are compressed already, or binary).
+pub fn respond_stream<B: actix_web::body::MessageBody + 'static>(
     req: &HttpRequest,
     served: &Served,
     content_type: &str,
     body: B,
 ) -> HttpResponse {
-    let etag = etag_for(served, req);
+    let uri = req.uri().to_string();
+    let tag = etag(&served.version, content_type, uri.as_bytes());
     let matches = req
         .headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
-        .any(|v| negotiation::none_match_hits(v, &etag));
+        .any(|v| negotiation::none_match_hits(v, &tag));
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, SHORT_CACHE))
+        .insert_header((
+            header::HeaderName::from_static(DATA_VERSION_HEADER),
+            HeaderValue::from_str(&served.version).unwrap_or(HeaderValue::from_static("unknown")),
+        ));
+    if matches {
+        return b.finish();
+    }
+    b.insert_header((header::CONTENT_TYPE, content_type))
+        .body(body)
+}
+
+/// A cacheable body with its ETag and `Cache-Control`: 304 when `If-None-Match` names the tag,
+/// else the body in the coding chosen from `Accept-Encoding`, taken from (or put in) the render
+/// cache's compressed bodies, so each content is compressed once, not per request.
+pub fn send(
+    req: &HttpRequest,
+    content_type: &str,
+    body: Bytes,
+    etag: &str,
+    cache_control: &str,
+) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| negotiation::none_match_hits(v, etag));
     let mut b = if matches {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     b.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60, must-revalidate"));
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
     if matches {
         return b.finish();
     }
+    let coding = if encoding::compressible(content_type) && !body.is_empty() {
+        encoding::choose(req)
+    } else {
+        encoding::Coding::Identity
+    };
+    let body = match coding.token() {
+        None => body,
+        Some(token) => {
+            b.insert_header((header::CONTENT_ENCODING, token));
+            match req.app_data::<actix_web::web::Data<AppState>>() {
+                Some(state) => state.cache.encoded(etag, token, || coding.compress(&body)),
+                None => coding.compress(&body),
+            }
+        }
+    };
     b.insert_header((header::CONTENT_TYPE, content_type))
         .body(body)
 }
@@ -163,6 +289,13 @@ pub fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
     only_params(&p, &["f"])?;
     negotiate(req, get(&p, "f"), false)?;
     Ok(())
+}
+
+/// The checks of a metadata document that also has an HTML page: only `f`; JSON or HTML.
+pub fn json_or_html(req: &HttpRequest) -> Result<Format, ApiError> {
+    let p = pairs(req)?;
+    only_params(&p, &["f"])?;
+    negotiate_html(req, get(&p, "f"), false)
 }
 
 pub fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {

@@ -9,10 +9,14 @@
 
 mod admin;
 mod analytics;
+mod auth;
 mod cache;
+mod demand;
 mod downloads;
+mod encoding;
 mod error;
 mod features;
+mod html;
 mod http;
 mod landing;
 mod layer;
@@ -27,6 +31,7 @@ mod state;
 mod status;
 mod stream;
 mod tiles;
+mod transactions;
 pub mod webmap;
 
 use std::net::SocketAddr;
@@ -53,13 +58,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     downloads::configure(cfg);
     processes::configure(cfg);
     analytics::configure(cfg);
+    demand::configure(cfg);
     plots::configure(cfg);
     tiles::configure(cfg);
     webmap::configure(cfg);
     status::configure(cfg);
+    transactions::configure(cfg);
 }
 
-/// Wraps the routes with the service's middleware (CORS, gzip, request log, JSON 404s).
+/// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
+/// 404s). Bodies are compressed once per content by `http::send`, not per request.
 pub fn app(
     state: web::Data<AppState>,
     web_config: web::Data<WebConfig>,
@@ -79,7 +87,12 @@ pub fn app(
         .allow_any_header()
         .expose_headers(["Content-Crs", "ETag", "Link", "Warning", "Location"])
         .max_age(3600);
-    let admin_routes = admin.clone();
+    // The reload route exists with --admin-token or with an admin token in --tokens.
+    let admin_routes = admin.is_some()
+        || state
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.has_role(crate::edit::Role::Admin));
     App::new()
         .app_data(state)
         .app_data(web_config)
@@ -110,13 +123,12 @@ pub fn app(
                 }
             }
         })
-        .wrap(middleware::Compress::default())
         .wrap(security::default_headers())
         .wrap(cors)
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)
         .configure(move |cfg| {
-            if admin_routes.is_some() {
+            if admin_routes {
                 admin::configure(cfg);
             }
         })

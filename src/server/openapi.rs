@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 
 use super::http::{base_url, json_only, respond, OPENAPI};
 use super::oas::simple;
-use super::{downloads, features, landing, processes, tiles, ApiError, AppState, Served};
+use super::{
+    downloads, features, landing, processes, tiles, transactions, ApiError, AppState, Served,
+};
 use crate::layers::GeometryKind;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,6 +43,7 @@ pub fn document(served: &Served, base: &str) -> Value {
             tiles::openapi::layer_paths(&mut paths, layer);
         }
     }
+    transactions::openapi_paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -51,6 +54,6 @@ pub fn document(served: &Served, base: &str) -> Value {
         },
         "servers": [{"url": base}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     })
 }

@@ -5,7 +5,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::cache::Rendered;
-use super::http::{pairs, respond};
+use super::http::{pairs, respond, VERSION_PARAM};
 use super::{ApiError, AppState};
 use crate::plot::{self, Format, PlotError, PlotKind, PlotRequest};
 
@@ -39,7 +39,9 @@ async fn plot_route(
     })?;
     let kind = PlotKind::parse(kind).map_err(|e| ApiError::not_found(e.to_string()))?;
     let format = Format::parse(ext).map_err(|e| ApiError::not_acceptable(e.to_string()))?;
-    let p = pairs(&req)?;
+    let mut p = pairs(&req)?;
+    // `v` pins the URL to a data version (see `http::respond`); it does not change the plot.
+    p.retain(|(k, _)| k != VERSION_PARAM);
     let request = PlotRequest::from_query(kind, format, &p)?;
     let served = state.snapshot();
     let key = request.cache_key();

@@ -1,13 +1,28 @@
 //! Security headers: `nosniff` on every response, and on HTML a content security policy that
-//! runs no inline script, so text from the data or from editors can never become code.
+//! runs no inline script, so text from the data or from editors can never become code. No
+//! response may be framed by another page (`frame-ancestors 'none'`) except the embeddable map
+//! (`/embed`), which any page may frame.
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 
 /// `X-Content-Type-Options: nosniff` on every response: a CSV or JSON body is never run as
 /// script or shown as HTML because a browser guessed its type.
+/// `Content-Security-Policy: frame-ancestors 'none'` on every response that sets no policy of
+/// its own (HTML pages set theirs, with the same `frame-ancestors` unless embeddable).
 pub fn default_headers() -> DefaultHeaders {
-    DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff"))
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+}
+
+/// Who may show a page in a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No one (the full map, every other route): no clickjacking.
+    Denied,
+    /// Any page (`/embed`, made to sit in an article).
+    Anyone,
 }
 
 /// The origin (`scheme://host[:port]`) of a URL template such as
@@ -30,7 +45,7 @@ fn origin(url: &str) -> Option<&str> {
 /// its worker from a `blob:` URL and draws images from `data:`/`blob:`; inline `style`
 /// attributes are allowed (MapLibre and the panels set positions), inline script is not.
 /// A configured raster basemap adds its origin to the images and fetches allowed.
-pub fn content_security_policy(basemap: Option<&str>) -> String {
+pub fn content_security_policy(basemap: Option<&str>, framing: Framing) -> String {
     let extra = basemap
         .and_then(origin)
         .map(|o| format!(" {o}"))
@@ -38,14 +53,23 @@ pub fn content_security_policy(basemap: Option<&str>) -> String {
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; \
          img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; style-src 'self' 'unsafe-inline'; \
-         font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'"
+         font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors {}",
+        match framing {
+            Framing::Denied => "'none'",
+            Framing::Anyone => "*",
+        }
     )
 }
 
 /// The headers every HTML response carries besides `nosniff`.
-pub fn html_headers(basemap: Option<&str>) -> [(HeaderName, HeaderValue); 2] {
-    let csp = HeaderValue::from_str(&content_security_policy(basemap))
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; script-src 'self'"));
+pub fn html_headers(basemap: Option<&str>, framing: Framing) -> [(HeaderName, HeaderValue); 2] {
+    let csp =
+        HeaderValue::from_str(&content_security_policy(basemap, framing)).unwrap_or_else(|_| {
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            )
+        });
     [
         (HeaderName::from_static("content-security-policy"), csp),
         (
@@ -61,7 +85,10 @@ mod tests {
 
     #[test]
     fn basemap_origin_joins_the_policy() {
-        let p = content_security_policy(Some("https://tiles.example.org:8443/{z}/{x}/{y}.png"));
+        let p = content_security_policy(
+            Some("https://tiles.example.org:8443/{z}/{x}/{y}.png"),
+            Framing::Denied,
+        );
         assert!(
             p.contains("img-src 'self' data: blob: https://tiles.example.org:8443;"),
             "{p}"
@@ -71,18 +98,24 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("script-src 'self';"));
+        assert!(p.ends_with("frame-ancestors 'none'"), "{p}");
+        assert!(content_security_policy(None, Framing::Anyone).ends_with("frame-ancestors *"));
     }
 
     #[test]
     fn odd_basemaps_add_nothing() {
-        let plain = content_security_policy(None);
+        let plain = content_security_policy(None, Framing::Denied);
         for url in [
             "javascript:alert(1)",
             "https://",
             "https://a b/{z}",
             "https://x;script-src *",
         ] {
-            assert_eq!(content_security_policy(Some(url)), plain, "{url}");
+            assert_eq!(
+                content_security_policy(Some(url), Framing::Denied),
+                plain,
+                "{url}"
+            );
         }
     }
 }

@@ -22,10 +22,23 @@ impl Served {
         Ok(Served::from_atlas(atlas))
     }
 
+    /// Builds from the bundled sites with the edit store's changes applied; the changes that
+    /// could not be applied are among the atlas's problems.
+    pub fn build_with_edits(
+        config: &AtlasConfig,
+        state: &crate::edit::EditState,
+    ) -> Result<Served, AtlasError> {
+        let mut atlas = Atlas::build(&crate::edit::Edits::config(state, config))?;
+        atlas.problems.extend(state.problems.clone());
+        Ok(Served::from_atlas(atlas))
+    }
+
     pub fn from_atlas(atlas: Atlas) -> Served {
         let layers = build_layers(&atlas);
         release_freed_memory();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // xxh3 with a fixed seed: the same version in every process, on every machine and
+        // with every Rust release, so replicas serving the same files agree on ETags.
+        let mut h = twox_hash::XxHash3_64::with_seed(0);
         for l in &layers {
             std::hash::Hash::hash(&l.id, &mut h);
             for f in &l.features {
@@ -62,6 +75,10 @@ pub struct AppState {
     pub tile_slots: Arc<tokio::sync::Semaphore>,
     /// Rendered tiles and plots, keyed by data version.
     pub cache: RenderCache,
+    /// The edit store and current site records (`--store`); `None`: the sites are read-only.
+    pub edits: Option<Arc<crate::edit::Edits>>,
+    /// Bearer tokens of editors and admins (`--tokens`, plus `--admin-token`).
+    pub tokens: Option<crate::edit::Tokens>,
     /// Limits of the locate process.
     pub processes: ProcessLimits,
 }
@@ -113,12 +130,36 @@ impl AppState {
             plot_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             tile_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             cache: RenderCache::new(DEFAULT_CACHE_MB << 20),
+            edits: None,
+            tokens: None,
             processes: ProcessLimits::new(
                 DEFAULT_MAX_UPLOAD_MB << 20,
                 DEFAULT_MAX_ROWS,
                 DEFAULT_LOCATE_CONCURRENCY,
             ),
         }
+    }
+
+    /// Serves the sites from this edit store (the snapshot given to [`AppState::new`] must have
+    /// been built with it, see [`Served::build_with_edits`]).
+    pub fn with_edits(mut self, edits: Arc<crate::edit::Edits>) -> AppState {
+        self.edits = Some(edits);
+        self
+    }
+
+    /// Accepts these bearer tokens for the write and admin routes.
+    pub fn with_tokens(mut self, tokens: crate::edit::Tokens) -> AppState {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Swaps in a snapshot built after an edit, as a reload does.
+    pub fn install(&self, served: Served) -> Arc<Served> {
+        let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        let served = Arc::new(served);
+        self.current.store(served.clone());
+        self.cache.clear();
+        served
     }
 
     /// Sets the limits of the locate process.
@@ -154,8 +195,22 @@ impl AppState {
     /// Builds a new snapshot from the configuration and swaps it in; on failure the old one
     /// stays and the error is returned.
     pub fn reload(&self) -> Result<Arc<Served>, AtlasError> {
+        // The edit lock first, as a write takes it: a reload re-reads the bundled sites and
+        // applies the store's changes again.
+        let mut edit_state = self.edits.as_ref().map(|e| e.lock());
         let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
-        let served = Arc::new(Served::build(&self.config)?);
+        let served = match (&self.edits, edit_state.as_deref_mut()) {
+            (Some(edits), Some(st)) => {
+                edits
+                    .reread(st)
+                    .map_err(|e| AtlasError::Edits(e.to_string()))?;
+                let served = Served::build_with_edits(&self.config, st)?;
+                edits.publish(st);
+                served
+            }
+            _ => Served::build(&self.config)?,
+        };
+        let served = Arc::new(served);
         self.current.store(served.clone());
         let (hits, misses) = self.cache.counts();
         tracing::info!("render cache before reload: {hits} hits, {misses} misses; cleared");

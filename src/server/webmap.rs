@@ -1,9 +1,15 @@
-//! The web map's static files (built from web/ by build.rs), embedded in the binary.
+//! The web map's static files (built from web/ by build.rs), embedded in the binary: the full
+//! map (`/`, `/map`) and the embeddable map (`/embed`: no side panel, may sit in a frame on any
+//! site). The page learns the data version and its mode from `<meta>` tags put in its head here
+//! (the published folder's copies get theirs from `publish`), so it needs no inline script.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::ApiError;
+use super::http::{etag, send};
+use super::security::{html_headers, Framing};
+use super::{ApiError, AppState};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "web/dist/"]
@@ -12,7 +18,11 @@ struct Assets;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/map", web::get().to(map))
         .route("/map/", web::get().to(map))
+        .route("/embed", web::get().to(embed))
         .route("/assets/{path:.*}", web::get().to(asset))
+        // The page's asset URLs are relative (`./assets/`, for the published folder), so the
+        // page at `/map/` asks for them here.
+        .route("/map/assets/{path:.*}", web::get().to(asset))
         .route("/config.json", web::get().to(config));
 }
 
@@ -20,6 +30,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct WebConfig {
     pub basemap: Option<String>,
+}
+
+/// How the page runs: its data source and whether it is the embeddable map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageMode {
+    /// The full map on the live API.
+    Map,
+    /// The map alone (no panel) on the live API, for frames.
+    Embed,
 }
 
 /// `true` when a browser asks for a page (Accept names text/html before JSON).
@@ -35,36 +54,104 @@ pub fn wants_html(req: &HttpRequest) -> bool {
         .is_some_and(|m| m.trim().starts_with("text/html"))
 }
 
-pub async fn map(cfg: web::Data<WebConfig>) -> Result<HttpResponse, ApiError> {
-    let mut page = serve_file("index.html", "no-cache")?;
-    for (name, value) in super::security::html_headers(cfg.basemap.as_deref()) {
+/// The built page, or `None` when web/dist holds only build.rs's placeholder.
+pub fn page_html() -> Option<String> {
+    Assets::get("index.html").and_then(|f| String::from_utf8(f.data.into_owned()).ok())
+}
+
+/// Every file of the built web map (path under web/dist, bytes), for `publish`.
+pub fn asset_files() -> Vec<(String, Vec<u8>)> {
+    Assets::iter()
+        .filter_map(|p| Assets::get(&p).map(|f| (p.to_string(), f.data.into_owned())))
+        .collect()
+}
+
+/// `html` with `<meta>` tags naming each `(name, content)` right after `<head>`. Contents are
+/// versions and fixed words, but are escaped all the same.
+pub fn with_meta(html: &str, metas: &[(&str, &str)]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
+    let tags: String = metas
+        .iter()
+        .map(|(n, c)| format!("\n    <meta name=\"{}\" content=\"{}\" />", esc(n), esc(c)))
+        .collect();
+    match html.find("<head>") {
+        Some(i) => format!("{}{tags}{}", &html[..i + 6], &html[i + 6..]),
+        None => format!("{tags}{html}"),
+    }
+}
+
+/// The page for `mode`: the built index.html with the data version and mode in its head.
+pub async fn page(
+    req: &HttpRequest,
+    cfg: &WebConfig,
+    state: &AppState,
+    mode: PageMode,
+) -> Result<HttpResponse, ApiError> {
+    let html = page_html().ok_or_else(|| ApiError::not_found("no asset `index.html`"))?;
+    let served = state.snapshot();
+    let (mode_name, framing) = match mode {
+        PageMode::Map => ("map", Framing::Denied),
+        PageMode::Embed => ("embed", Framing::Anyone),
+    };
+    let html = with_meta(
+        &html,
+        &[
+            ("compute-atlas-version", served.version.as_str()),
+            ("compute-atlas-mode", mode_name),
+            ("compute-atlas-source", "api"),
+        ],
+    );
+    const HTML: &str = "text/html; charset=utf-8";
+    let body = Bytes::from(html);
+    let tag = etag(&served.version, HTML, &body);
+    let mut page = send(req, HTML, body, &tag, "no-cache");
+    for (name, value) in html_headers(cfg.basemap.as_deref(), framing) {
         page.headers_mut().insert(name, value);
     }
     Ok(page)
 }
 
-fn serve_file(path: &str, cache: &str) -> Result<HttpResponse, ApiError> {
-    let file =
-        Assets::get(path).ok_or_else(|| ApiError::not_found(format!("no asset `{path}`")))?;
-    let mime = mime_guess::from_path(path).first_or_octet_stream();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, mime.as_ref()))
-        .insert_header((header::CACHE_CONTROL, cache))
-        .body(file.data.into_owned()))
+pub async fn map(
+    req: HttpRequest,
+    cfg: web::Data<WebConfig>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    page(&req, &cfg, &state, PageMode::Map).await
 }
 
-async fn asset(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn embed(
+    req: HttpRequest,
+    cfg: web::Data<WebConfig>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    page(&req, &cfg, &state, PageMode::Embed).await
+}
+
+async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let p = path.into_inner();
     // rust-embed only knows the embedded names, so `..` cannot leave the folder; reject it anyway
     // with a clear message.
     if p.split('/').any(|s| s == ".." || s.is_empty()) || p.contains('\\') {
         return Err(ApiError::bad_request(format!("invalid asset path `{p}`")));
     }
+    let name = format!("assets/{p}");
+    let file =
+        Assets::get(&name).ok_or_else(|| ApiError::not_found(format!("no asset `{name}`")))?;
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    let body = Bytes::from(file.data.into_owned());
     // Vite puts a content hash in asset names: cache them for a year.
-    serve_file(
-        &format!("assets/{p}"),
+    let tag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
+    Ok(send(
+        &req,
+        mime.as_ref(),
+        body,
+        &tag,
         "public, max-age=31536000, immutable",
-    )
+    ))
 }
 
 async fn config(cfg: web::Data<WebConfig>) -> HttpResponse {

@@ -36,8 +36,8 @@ async fn landing_conformance_and_api() {
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
     assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"));
     assert!(
-        !classes.iter().any(|c| c.ends_with("/html")),
-        "no HTML encoding is served"
+        classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html"),
+        "the HTML encoding is served (tests/api/html.rs)"
     );
     let r = get("/api").await;
     assert_eq!(
@@ -109,6 +109,41 @@ async fn http_niceties_cors_gzip_etag() {
     )
     .await;
     assert_eq!(r3.status, 200, "another query has another ETag");
+    // Brotli when accepted, the same bytes every time (compressed once, then kept), and the data
+    // version in a header instead of a `timeStamp` in the body.
+    let br = |_| {
+        get_with(
+            "/collections/counties/items?limit=50",
+            &[("Accept-Encoding", "gzip, br")],
+        )
+    };
+    let (b1, b2) = (br(1).await, br(2).await);
+    assert_eq!(b1.header("content-encoding").as_deref(), Some("br"));
+    assert_eq!(b1.body, b2.body);
+    assert_eq!(b1.header("etag"), b2.header("etag"));
+    assert!(b1.header("data-version").is_some());
+    let plain = get("/collections/counties/items?limit=50").await;
+    assert!(plain.header("content-encoding").is_none());
+    assert_eq!(
+        plain.header("etag"),
+        b1.header("etag"),
+        "one ETag per content"
+    );
+    assert!(!plain.text().contains("timeStamp"));
+    // A tile asked for with the current data version is immutable; without it, short-lived.
+    let v = plain.header("data-version").unwrap();
+    let tile = "/collections/counties/tiles/WebMercatorQuad/4/6/12";
+    let pinned = get(&format!("{tile}?v={v}")).await;
+    assert!(pinned
+        .header("cache-control")
+        .unwrap()
+        .contains("immutable"));
+    assert_eq!(pinned.body, get(tile).await.body);
+    assert!(get(tile)
+        .await
+        .header("cache-control")
+        .unwrap()
+        .contains("max-age=60"));
 }
 
 #[actix_web::test]
@@ -150,9 +185,23 @@ async fn security_headers_on_every_response_and_a_policy_on_html() {
         assert!(csp.contains("object-src 'none'"), "{csp}");
         assert_eq!(r.header("referrer-policy").as_deref(), Some("no-referrer"));
     }
-    // JSON is not a page: it carries no page policy.
+    // JSON is not a page: it carries no page policy, only the refusal to be framed.
     let r = get("/collections").await;
-    assert!(r.header("content-security-policy").is_none());
+    assert_eq!(
+        r.header("content-security-policy").as_deref(),
+        Some("frame-ancestors 'none'")
+    );
+    // The embeddable map alone may sit in any page's frame.
+    let r = get_with("/embed", &[("Accept", "text/html")]).await;
+    assert_eq!(r.status, 200);
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.ends_with("frame-ancestors *"), "{csp}");
+    assert!(r
+        .text()
+        .contains("<meta name=\"compute-atlas-mode\" content=\"embed\""));
+    let r = get_with("/map", &[("Accept", "text/html")]).await;
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
 }
 
 #[actix_web::test]

@@ -215,6 +215,23 @@ async function main() {
       assert(attr && attr.length > 10, 'attribution line is empty');
     });
 
+    await check('counties whose PFLOPS rest on a zone aggregate are outlined and counted in the legend', async () => {
+      const r = await page.evaluate(async () => {
+        const body = await (await fetch('/analytics/counties?f=json')).json();
+        const flagged = body.rows.filter((x) => x.pflops_zone_aggregate === true).map((x) => String(x.adcode));
+        const m = window.atlasMap;
+        const states = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).pflops_zone_aggregate);
+        const note = document.querySelector('#legend-choropleth [data-zone-aggregate]');
+        return { flagged, states, vis: m.getLayoutProperty('counties-aggregate', 'visibility'), note: note ? note.textContent : null };
+      });
+      assert(r.flagged.includes('650522'), `Yiwu (650522) is not flagged by the API: ${r.flagged}`);
+      assert(r.states.every((v) => v === true), `feature state lacks the flag: ${r.states}`);
+      assert(r.vis === 'visible', `outline layer is ${r.vis} for a PFLOPS metric`);
+      assert(r.note && /zone or park aggregate/.test(r.note), `legend note: ${r.note}`);
+      if (r.flagged.length > 1) assert(r.note.includes(`${r.flagged.length} counties`), `legend note "${r.note}" does not count ${r.flagged.length}`);
+      return `${r.flagged.length} outlined`;
+    });
+
     // ---- click a known site (markers sharing a point are spread: read the displayed position)
     await check(`clicking ${KNOWN_SITE} opens its panel`, async () => {
       const coords = await page.evaluate((id) => {
@@ -241,6 +258,9 @@ async function main() {
       assert(/unknown/.test(text), 'unknown figures are not shown as "unknown"');
       assert((await page.locator('#details a[href^="http"]').count()) > 0, 'no source links');
       assert((await page.evaluate(() => location.hash)).includes('sel=site:xj-yiwu-acc'), 'selection not in URL');
+      const bases = await page.evaluate(async (id) => (await (await fetch(`/collections/sites/items/${id}?f=json`)).json()).properties.renewable_base_names, KNOWN_SITE);
+      assert(bases, `${KNOWN_SITE} lies in no renewable base according to the API`);
+      for (const b of bases.split(' | ')) assert(text.includes(b), `site panel does not name the base ${b}`);
     });
 
     await check('clicking a county opens its figures and site list', async () => {

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use compute_atlas::{Atlas, AtlasConfig};
 
 pub mod http;
+pub mod nginx;
 
 pub fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")
@@ -85,6 +86,8 @@ pub fn data_dir_copy() -> tempfile::TempDir {
         "province_power.csv",
         "renewable_bases.csv",
         "chips.csv",
+        "power_assumptions.csv",
+        "reporting.csv",
     ] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }

@@ -2,13 +2,16 @@
 // change of route or of error handling is made once. The page loads nothing
 // from another origin (an optional raster basemap only when configured).
 
-const abs = (u) => new URL(u, window.location.href).href;
+// The published folder (`compute-atlas publish`) has the same data as files: source.js
+// says which, and the URL helpers below pick the file when the page is static.
+import { STATIC, staticItems, pinned, staticPlot, loadPlotIndex } from './source.js';
 
-export const ITEMS = (id, extra = '') => `/collections/${id}/items?f=json&limit=10000${extra}`;
-export const CSV = (id) => `/collections/${id}/items?f=csv&limit=10000`;
-// Counties and plants come as vector tiles (OGC API - Tiles, MVT): the map loads only the
-// tiles in view, simplified for their zoom, instead of every polygon and point up front.
-export const TILES = (id, query) => `${abs(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${query}`;
+// Downloads: the whole layer (the published folder has it as data/{id}.geojson / .csv).
+export const ITEMS = (id, extra = '') => (STATIC && !extra ? staticItems(id, 'geojson') : `/collections/${id}/items?f=json&limit=10000${extra}`);
+export const CSV = (id) => (STATIC ? staticItems(id, 'csv') : `/collections/${id}/items?f=csv&limit=10000`);
+// Counties and plants come as vector tiles (OGC API - Tiles, MVT; PMTiles archives when
+// static, see source.js vectorSource): the map loads only the tiles in view, simplified for
+// their zoom, instead of every polygon and point up front.
 // County tiles carry identity only; the figures come from /analytics/counties and are
 // joined on the map by feature state, so changing the metric loads nothing.
 export const COUNTY_TILE_PROPS = 'properties=adcode,name_en,province';
@@ -18,8 +21,9 @@ export const COUNTY_TILE_PROPS = 'properties=adcode,name_en,province';
 export const PLANT_FILTER = 'status=operating&counted=true&in_area=true';
 export const PLANT_TILE_PROPS = `${PLANT_FILTER}&properties=id,name,unit,fuel,capacity_mw`;
 
-export const plotUrl = (kind, ext, params, w, h) =>
-  `/plots/${kind}.${ext}?${new URLSearchParams({ ...params, width: String(w), height: String(h) })}`;
+export const plotUrl = (kind, ext, params, w, h) => (STATIC
+  ? staticPlot(kind, ext, params).url
+  : pinned(`/plots/${kind}.${ext}?${new URLSearchParams({ ...params, width: String(w), height: String(h) })}`));
 
 /** A failed request: the URL and HTTP status (0 when the network failed) stay readable. */
 export class ApiError extends Error {
@@ -61,13 +65,37 @@ export async function getJson(url, { optional = false } = {}) {
 }
 
 /** The metric catalogue; null when the server has none (older servers answer 404). */
-export const fetchMetricCatalogue = () => getJson('/analytics/metrics', { optional: true });
+export const fetchMetricCatalogue = () => getJson(STATIC ? 'data/analytics/metrics.json' : '/analytics/metrics', { optional: true });
+
+// The start-up requests as files of the published folder (same bodies, links left out).
+const STATIC_START = {
+  collections: 'data/collections.json',
+  provinces: 'data/map/provinces.geojson',
+  sites: 'data/sites.geojson',
+  counties: 'data/analytics/counties.json',
+  bases: 'data/map/renewable-bases.geojson',
+  programmes: 'data/analytics/renewable-programmes.json',
+};
 
 /**
  * Everything the page needs before it draws. The county figures may fail alone:
  * the map still shows sites, and the legend says why the figures are missing.
  */
 export async function fetchStartData() {
+  if (STATIC) {
+    const S = STATIC_START;
+    const [collections, provinces, sites, analytics, bases, catalogue, programmes] = await Promise.all([
+      getJson(S.collections, { optional: true }),
+      getJson(S.provinces),
+      getJson(S.sites),
+      getJson(S.counties).catch((e) => ({ error: String(e.message || e) })),
+      getJson(S.bases, { optional: true }),
+      fetchMetricCatalogue(),
+      getJson(S.programmes, { optional: true }),
+      loadPlotIndex(getJson),
+    ]);
+    return { collections, config: null, provinces, sites, analytics, bases, catalogue, programmes };
+  }
   const [collections, config, provinces, sites, analytics, bases, catalogue, programmes] = await Promise.all([
     getJson('/collections', { optional: true }),
     getJson('/config.json', { optional: true }),
@@ -84,13 +112,20 @@ export async function fetchStartData() {
 }
 
 /** One power plant record (the tiles carry only what the marker needs). */
-export const fetchPlant = (id) => getJson(`/collections/power-plants/items/${encodeURIComponent(id)}?f=json`);
+// The published archive's tiles carry every property, so the static page has the record already.
+export const fetchPlant = (id, tileProps) => (STATIC
+  ? Promise.resolve({ properties: tileProps || {} })
+  : getJson(`/collections/power-plants/items/${encodeURIComponent(id)}?f=json`));
 
 /**
  * Operating plant records per fuel, counted by the server (numberMatched), so the
  * page does not download the plants for its legend. A fuel that fails counts 0.
  */
 export async function fetchPlantCounts(fuels) {
+  if (STATIC) {
+    const r = await getJson('data/map/plant-counts.json', { optional: true });
+    return new Map(fuels.map((f) => [f, (r && Number.isFinite(r[f])) ? r[f] : 0]));
+  }
   const counts = await Promise.all(fuels.map(async (fuel) => {
     const r = await getJson(`/collections/power-plants/items?f=json&limit=1&${PLANT_FILTER}&fuel=${encodeURIComponent(fuel)}&properties=fuel`, { optional: true });
     return [fuel, r && Number.isFinite(r.numberMatched) ? r.numberMatched : 0];

@@ -4,7 +4,7 @@
 import maplibregl from 'maplibre-gl';
 
 import { esc, fmtNum, fmtText, isNum, safeUrl, UNKNOWN } from './format.js';
-import { TILES } from './api.js';
+import { vectorSource } from './source.js';
 import { map } from './mapview.js';
 
 const BASE_TILE_PROPS = 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url';
@@ -21,7 +21,7 @@ export function basePopupHtml(p) {
 }
 
 export function addBaseLayers() {
-  map.addSource('bases', { type: 'vector', tiles: [TILES('renewable-bases', BASE_TILE_PROPS)], minzoom: 0, maxzoom: 12 });
+  map.addSource('bases', vectorSource('renewable-bases', BASE_TILE_PROPS));
   map.addLayer({
     id: 'bases-line', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
     paint: { 'line-color': '#7ee081', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 1.2, 8, 2.4], 'line-dasharray': [3, 2], 'line-opacity': 0.9 },

@@ -3,7 +3,7 @@
 
 import { esc, fmtNum } from './format.js';
 import { state, data, $ } from './context.js';
-import { metricTitle, metricDescription, isSiteFigure, knownNote } from './metrics.js';
+import { metricTitle, metricDescription, isSiteFigure, knownNote, marksZoneAggregates } from './metrics.js';
 import { COLORS, FUEL_COLOR, siteRadius } from './symbols.js';
 
 /** The choropleth legend for the classes `scale` of the current metric. */
@@ -23,12 +23,14 @@ export function renderChoroplethLegend(scale) {
   }
   const scope = state.province ? `counties of ${state.province}` : 'all western counties';
   const note = knownNote(m, data.known);
+  const aggregates = marksZoneAggregates(m) ? data.rows.filter((r) => r.pflops_zone_aggregate === true).length : 0;
   const about = metricDescription(m);
   $('legend-choropleth').innerHTML = (m
     ? `<p class="legend-title"${about ? ` title="${esc(about)}"` : ''}>${esc(metricTitle(m))} <span class="hint">(classes: quantiles over ${esc(scope)})</span></p>` +
       `<ul class="swatches cols">${items.map(([c, t]) => `<li><i class="sw" style="background:${c}"></i>${esc(t)}</li>`).join('')}</ul>`
     : '') +
     (note ? `<p class="hint">${esc(note)}</p>` : '') +
+    (aggregates ? `<p class="hint" data-zone-aggregate><i class="sw line" style="border-color:${COLORS.aggregate}"></i>Outlined: ${aggregates === 1 ? 'a county whose total rests' : `${aggregates} counties whose totals rest`} on a zone or park aggregate figure, not one facility's compute.</p>` : '') +
     (data.rowsError ? `<p class="warn">County figures unavailable: ${esc(data.rowsError)}</p>` : '');
 }
 

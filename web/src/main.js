@@ -22,6 +22,8 @@ import { setSelection, setCollapsed } from './selection.js';
 import { showTab, TAB_NAMES } from './tabs.js';
 import { wireControls, fillMetricSelect, checkMetric, syncControls } from './controls.js';
 import { wireMap } from './mapevents.js';
+import { EMBED } from './source.js';
+import { setupEmbed } from './embed.js';
 
 // Attribution strings, split into their parts (";" outside brackets) so that parts
 // shared by several collections are listed once. Returns [{ part, titles }].
@@ -101,6 +103,7 @@ function takeData({ collections, provinces, sites, analytics, bases, catalogue, 
 }
 
 async function main() {
+  if (EMBED) setupEmbed();
   wireControls();
   if (narrow.matches) setCollapsed(true);
   const t0 = performance.now();

@@ -6,15 +6,17 @@ import maplibregl from 'maplibre-gl';
 
 import { esc, isNum } from './format.js';
 import { bboxOf, validBbox, labelPoint, pointKey, spreadOffsets, offsetLngLat } from './geo.js';
-import { TILES, COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
+import { COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
+import { vectorSource, plantLayerFilter } from './source.js';
 import { state, data, ui, $, siteVisible, rowInProvince } from './context.js';
 import { quantileScale, fillColorExpr } from './choropleth.js';
+import { marksZoneAggregates } from './metrics.js';
 import { COLORS, STATUS_COLOR, FUEL_COLOR, siteRadius } from './symbols.js';
 
 export const WEST_BOUNDS = [[73.4, 20.8], [126.1, 53.4]];
 const LAYER_IDS = {
   basemap: ['basemap'],
-  counties: ['counties-fill', 'counties-line'],
+  counties: ['counties-fill', 'counties-line', 'counties-aggregate'],
   sites: ['site-legs', 'site-anchors', 'sites', 'sites-selected'],
   plants: ['plants'],
   provinces: ['provinces-line'],
@@ -60,6 +62,9 @@ export function paintChoropleth() {
       ? ['case', ['==', ['get', 'province'], state.province], base, 0.22]
       : base);
   }
+  if (map.getLayer('counties-aggregate')) {
+    map.setLayoutProperty('counties-aggregate', 'visibility', marksZoneAggregates(state.metric) ? 'visible' : 'none');
+  }
   return scale;
 }
 
@@ -67,7 +72,7 @@ export function paintChoropleth() {
 export function setCountyStates() {
   for (const r of data.rows) {
     const figures = {};
-    for (const [k, v] of Object.entries(r)) if (typeof v === 'number') figures[k] = v;
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' || typeof v === 'boolean') figures[k] = v;
     map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(r.adcode) }, figures);
   }
 }
@@ -120,15 +125,11 @@ export function rebuildSites() {
 // The county layer goes first, so its (largest) download starts while the
 // rest of the data is still being fetched.
 export function addCountyLayers() {
-  map.addSource('counties', {
-    type: 'vector',
-    tiles: [TILES('counties', COUNTY_TILE_PROPS)],
-    minzoom: 0,
-    // Beyond this the map enlarges zoom-12 tiles: the boundaries hold no finer detail.
-    maxzoom: 12,
+  // Beyond zoom 12 (live) the map enlarges the tiles: the boundaries hold no finer detail.
+  map.addSource('counties', vectorSource('counties', COUNTY_TILE_PROPS, {
     promoteId: { counties: 'adcode' },
     attribution: '',
-  });
+  }));
   map.addLayer({
     id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
     paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95 },
@@ -140,6 +141,17 @@ export function addCountyLayers() {
       'line-width': ['interpolate', ['linear'], ['zoom'],
         3, ['case', ['boolean', ['feature-state', 'hover'], false], 1.6, 0.25],
         8, ['case', ['boolean', ['feature-state', 'hover'], false], 2.2, 1]],
+    },
+  });
+  // A county whose PFLOPS total rests on a zone-wide figure is outlined: its value is not
+  // one facility's compute (issue 16).
+  map.addLayer({
+    id: 'counties-aggregate', type: 'line', source: 'counties', 'source-layer': 'counties',
+    layout: { visibility: 'none' },
+    paint: {
+      'line-color': COLORS.aggregate,
+      'line-width': 2,
+      'line-opacity': ['case', ['boolean', ['feature-state', 'pflops_zone_aggregate'], false], 1, 0],
     },
   });
   map.addLayer({
@@ -156,18 +168,18 @@ export function addLayers(basemapUrl) {
     map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256 });
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } }, 'counties-fill');
   }
-  map.addSource('provinces', { type: 'vector', tiles: [TILES('provinces', 'properties=province')], minzoom: 0, maxzoom: 12 });
+  map.addSource('provinces', vectorSource('provinces', 'properties=province'));
   map.addLayer({
     id: 'provinces-line', type: 'line', source: 'provinces', 'source-layer': 'provinces',
     paint: { 'line-color': COLORS.province, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.9, 8, 2.2], 'line-opacity': 0.85 },
   });
   if (data.plantsAvailable) {
-    map.addSource('plants', { type: 'vector', tiles: [TILES('power-plants', PLANT_TILE_PROPS)], minzoom: 0, maxzoom: 12 });
+    map.addSource('plants', vectorSource('power-plants', PLANT_TILE_PROPS));
   } else {
     map.addSource('plants', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   }
   map.addLayer({
-    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants' } : {}),
+    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants', ...plantLayerFilter() } : {}),
     paint: {
       'circle-color': ['match', ['get', 'fuel'], ...Object.entries(FUEL_COLOR).flat(), FUEL_COLOR.other],
       'circle-radius': ['interpolate', ['linear'], ['zoom'],

@@ -77,6 +77,12 @@ export const isAtLeast = (name) => get(name).atLeast;
 /** Figures summed from site rows: null where no site of the unit reports them. */
 export const isSiteFigure = (name) => get(name).siteField != null;
 
+/**
+ * Whether a county's value of this metric can rest on a zone or park aggregate
+ * (the unit's `pflops_zone_aggregate` flag is about the PFLOPS figure).
+ */
+export const marksZoneAggregates = (name) => get(name).siteField === 'reported_pflops';
+
 /** "Reported compute (PFLOPS)". */
 export function labelWithUnit(name) {
   const e = get(name);

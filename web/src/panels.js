@@ -78,6 +78,7 @@ export function renderSite(id) {
         ['County', p.county_en ? p.county_en : p.located_county_en ? `${p.located_county_en} (where the point falls; not reported)` : UNKNOWN],
         ['Prefecture', fmtText(p.prefecture_en)],
         ['Province', fmtText(p.province)],
+        ['Renewable bases', p.renewable_base_names ? String(p.renewable_base_names).split(' | ').join('; ') : 'none recorded'],
       ])}
       <p class="note"><strong>Location precision: ${esc(fmtText(p.location_precision))}.</strong>
         The point marks ${esc(seat)}${place ? ` (${esc(place)})` : ''}, not the site itself; the facility may be anywhere in that area.
@@ -113,7 +114,9 @@ export function renderCounty(code, props) {
       <h3 id="county-title">${esc(row.name_en || code)}</h3>
       <p class="zh" lang="zh">${esc(row.name_zh || '')}</p>
       <p class="hint">${esc([row.prefecture_en, provinceShortOfRow(row)].filter(Boolean).join(', '))}</p>
+      ${row.pflops_zone_aggregate === true ? '<p class="note" data-zone-aggregate>Its PFLOPS total rests on a zone or park aggregate figure (see the sites\' PFLOPS scope), not on one facility\'s compute.</p>' : ''}
       ${countyFigures(row)}
+      ${row.renewable_base_names ? `<p><strong>Renewable bases covering it:</strong> ${esc(String(row.renewable_base_names).split(' | ').join('; '))}</p>` : ''}
       <h4>Sites in this county <span class="hint">${sites.length} (${shownCount} shown)</span></h4>
       ${sites.length ? `<ul class="site-list">${sites.map(siteButton).join('')}</ul>` : '<p class="hint">No recorded site.</p>'}
       <p><button type="button" class="small" data-clear>Back to site list</button></p>

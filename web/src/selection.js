@@ -51,7 +51,7 @@ export function showPlant(p) {
   renderPlant(p, false);
   openDetails();
   if (!p.id) return;
-  fetchPlant(p.id).then((f) => {
+  fetchPlant(p.id, p).then((f) => {
     if (ui.plantShown === p.id && f && f.properties) renderPlant({ id: p.id, ...f.properties }, true);
   }).catch((e) => {
     if (ui.plantShown === p.id) plantLoadFailed(e.message || String(e));

@@ -8,6 +8,8 @@ export const COLORS = {
   nodata: '#59606c',
   countyLine: '#2a3748',
   province: '#c8d3e0',
+  // Outlines counties whose PFLOPS total rests on a zone or park aggregate figure.
+  aggregate: '#f5b942',
 };
 // Choropleth classes, dark (low) to light (high).
 export const CHORO = ['#163a5c', '#1b5683', '#1f74a0', '#2a93b2', '#48b2b6', '#82cfae', '#cdeab0'];

@@ -62,21 +62,49 @@ impl TopCounties<'_> {
         })
     }
 
+    /// Deduplicated sums are lower bounds: each overlap group counted once.
+    fn at_least(&self) -> bool {
+        crate::metrics::metric(&self.req.metric).is_some_and(|m| m.at_least)
+    }
+
+    /// Whether a county's bar rests on a zone or park aggregate PFLOPS figure (marked †).
+    fn zone_aggregate(&self, county: usize) -> bool {
+        crate::metrics::metric(&self.req.metric)
+            .is_some_and(|m| m.site_field == Some("reported_pflops"))
+            && self.atlas.county_figures[county].pflops_zone_aggregate
+    }
+
     fn subtitle(&self, unit: &str) -> String {
         let date = data_date(self.atlas);
         let known = metric_values(&self.atlas.county_figures, &self.req.metric)
             .iter()
             .flatten()
             .count();
-        if self.req.zh() {
+        let zh = self.req.zh();
+        let mut notes = String::new();
+        if self.at_least() {
+            notes += t(
+                zh,
+                " · ≥: at least (overlapping rows counted once)",
+                " · ≥：至少（重叠记录只计一次）",
+            );
+        }
+        if self.rows.iter().any(|r| self.zone_aggregate(r.0)) {
+            notes += t(
+                zh,
+                " · †: rests on a zone or park aggregate figure",
+                " · †：基于园区或区域汇总数字",
+            );
+        }
+        if zh {
             format!(
-                "{}（{unit}）· 有数值的县 {} 个 · 站点数据截至 {date}",
+                "{}（{unit}）· 有数值的县 {} 个 · 站点数据截至 {date}{notes}",
                 self.req.metric,
                 text::int(known)
             )
         } else {
             format!(
-                "{} ({unit}) · {} counties have a value; unknown values are left out · site data as of {date}",
+                "{} ({unit}) · {} counties have a value; unknown values are left out · site data as of {date}{notes}",
                 self.req.metric,
                 text::int(known)
             )
@@ -122,12 +150,21 @@ impl Painter for TopCounties<'_> {
                 format!("{} · {p}", text::county_name(self.atlas, i, zh))
             })
             .collect();
-        let values: Vec<String> = self.rows.iter().map(|r| num(r.1)).collect();
+        let at_least = if self.at_least() { "≥ " } else { "" };
+        let values: Vec<String> = self
+            .rows
+            .iter()
+            .map(|&(i, v)| {
+                let mark = if self.zone_aggregate(i) { " †" } else { "" };
+                format!("{at_least}{}{mark}", num(v))
+            })
+            .collect();
         let x0 = m + c.widest(&names, rows.size) + 12.0 * u;
         let x1 = c.w - m - c.widest(&values, rows.size) - 12.0 * u;
         let max = self.rows.iter().map(|r| r.1).fold(0.0, f64::max);
         let axis = BarAxis::new(max, x0, x1);
-        axis.draw(c, top, rows.bottom, &format!("{label} ({unit})"))?;
+        let at_least = text::at_least_suffix(&self.req.metric, zh);
+        axis.draw(c, top, rows.bottom, &format!("{label} ({unit}){at_least}"))?;
         for (k, &(i, v)) in self.rows.iter().enumerate() {
             let yc = rows.centre(k);
             let bh = rows.row_h * 0.68;

@@ -21,6 +21,7 @@ impl Choropleth<'_> {
         let x = l.legend_x;
         let mut y = l.y0 + 16.0 * u;
         let (label, unit) = text::metric_label(&self.req.metric, zh);
+        let label = label + text::at_least_suffix(&self.req.metric, zh);
         c.text(&label, (x, y), 19.0 * u, INK, Align::Left, true)?;
         y += 24.0 * u;
         for line in c.wrap(&unit, 16.0 * u, 320.0 * u) {

@@ -81,7 +81,7 @@ pub(super) fn respond(
         export::write_layer(format, &l, &meta, w)?;
         Ok(())
     });
-    let mut resp = http::respond(req, served, format.media_type(), body);
+    let mut resp = http::respond_stream(req, served, format.media_type(), body);
     let (k, v) = content_crs(crs);
     resp.headers_mut().insert(k, v);
     let (k, v) = attachment(&format!("{id}.{}", format.name()));

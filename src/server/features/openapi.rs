@@ -13,8 +13,23 @@ fn common_items_params() -> Vec<Value> {
     vec![
         param(
             "f",
-            "Output format: a page of GeoJSON or CSV, or every matching feature as a GeoPackage, FlatGeobuf or GeoParquet file (paged only when limit or offset is given)",
-            json!({"type": "string", "enum": ["json", "geojson", "csv", "gpkg", "fgb", "parquet"]}),
+            "Output format: a page of GeoJSON, CSV or HTML, or every matching feature as a GeoPackage, FlatGeobuf or GeoParquet file (paged only when limit or offset is given)",
+            json!({"type": "string", "enum": ["json", "geojson", "csv", "html", "gpkg", "fgb", "parquet"]}),
+        ),
+        param(
+            "filter",
+            "CQL2 filter (OGC API - Features Part 3) on the queryables, e.g. status = 'operational' AND S_INTERSECTS(geometry, BBOX(93,42,96,44.5))",
+            json!({"type": "string", "maxLength": crate::filter::MAX_FILTER_BYTES}),
+        ),
+        param(
+            "filter-lang",
+            "Encoding of filter (default cql2-text; cql-text, the draft's name that GDAL sends, is read as cql2-text)",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text"}),
+        ),
+        param(
+            "filter-crs",
+            "CRS of the geometries in filter (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
         ),
         param(
             "limit",

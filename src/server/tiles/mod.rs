@@ -12,8 +12,10 @@ use serde_json::{json, Value};
 pub mod openapi;
 
 use super::cache::Rendered;
-use super::http::{base_url, get, json_only, link, negotiate, only_params, pairs, respond, JSON};
-use super::layer::{find_layer, parse_selection, schema};
+use super::http::{
+    base_url, get, json_only, link, negotiate, only_params, pairs, respond, JSON, VERSION_PARAM,
+};
+use super::layer::{find_layer, parse_selection, schema, FILTER_PARAMS};
 use super::{ApiError, AppState, Served};
 use crate::layers::{GeometryKind, Layer, PropType};
 use crate::tiles::{self, TileError, TileId, MAX_ZOOM};
@@ -245,7 +247,8 @@ async fn tileset(
         vector_layer.minzoom = Some(0);
         vector_layer.maxzoom = Some(MAX_ZOOM);
         let doc = tilejson::tilejson! {
-            tiles: vec![format!("{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}", layer.id)],
+            // Pinned to the data version: the tiles are cached as immutable under it.
+            tiles: vec![format!("{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}?{VERSION_PARAM}={}", layer.id, served.version)],
             name: layer.title.to_string(),
             description: layer.description.to_string(),
             attribution: layer.attribution.to_string(),
@@ -310,11 +313,12 @@ async fn tile(
     )?;
     let p = pairs(&req)?;
     for (k, _) in &p {
-        let known = matches!(k.as_str(), "f" | "datetime" | "properties")
+        let known = matches!(k.as_str(), "f" | "datetime" | "properties" | VERSION_PARAM)
+            || FILTER_PARAMS.contains(&k.as_str())
             || layer.property(k).is_some_and(|d| d.queryable);
         if !known {
             return Err(ApiError::bad_request(format!(
-                "unknown parameter `{k}`; tiles accept f=mvt, datetime, properties and the queryable properties of `{}`",
+                "unknown parameter `{k}`; tiles accept f=mvt, datetime, properties, filter, filter-lang, filter-crs, v (data version) and the queryable properties of `{}`",
                 layer.id
             )));
         }
@@ -325,7 +329,13 @@ async fn tile(
         )));
     }
     let sel = parse_selection(layer, &p)?;
-    let resource = format!("{}?{}", req.path(), req.query_string());
+    // The version pin is not part of the tile: `?v=` and no `v` share one render.
+    let unpinned: Vec<String> = p
+        .iter()
+        .filter(|(k, _)| k != VERSION_PARAM)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let resource = format!("{}?{}", req.path(), unpinned.join("&"));
     let render = async {
         // A low-zoom tile of a big layer takes tens of milliseconds: make it on the blocking
         // pool, a few at a time, so the request workers keep answering.

@@ -1,0 +1,166 @@
+//! One layer as a PMTiles v3 archive (written by the `pmtiles` crate): every tile from zoom 0
+//! to the layer's maximum over its extent, made by [`crate::tiles::layer_tile`] exactly as the
+//! server makes `/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}` (all properties, no
+//! filter), gzip-compressed in the archive as PMTiles readers expect.
+
+use std::path::Path;
+
+use pmtiles::{PmTilesWriter, TileCoord, TileType};
+use serde_json::json;
+
+use super::PublishError;
+use crate::layers::{GeometryKind, Layer, PropType};
+use crate::tiles::{layer_tile, TileId};
+
+/// The deepest zoom published for a layer: where its geometry stops gaining detail on a map
+/// (web maps enlarge the last zoom beyond it). Polygons from ~2021 1:1M-class boundaries hold
+/// nothing finer than zoom 10; points are placed to a few metres at zoom 10 (4096 units a tile).
+pub fn max_zoom(layer: &Layer) -> u8 {
+    match (layer.id, layer.geometry) {
+        ("provinces", _) => 8,
+        ("prefectures", _) | ("renewable-bases", _) => 9,
+        (_, GeometryKind::Point) => 10,
+        _ => 10,
+    }
+}
+
+/// What was written, for the report and the bench.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArchiveReport {
+    pub collection: String,
+    pub path: String,
+    pub max_zoom: u8,
+    pub tiles: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// The tiles of `layer` at every zoom up to `max`, made on `threads` threads, in PMTiles tile-id
+/// order (zoom by zoom, Hilbert order within a zoom), empty ones left out.
+fn make_tiles(
+    layer: &Layer,
+    extent: [f64; 4],
+    max: u8,
+    threads: usize,
+) -> Result<Vec<(u64, TileId, Vec<u8>)>, PublishError> {
+    let mut ids = Vec::new();
+    for z in 0..=max {
+        let (a, b) = TileId::corners(z, extent);
+        for x in a.x..=b.x {
+            for y in a.y..=b.y {
+                ids.push(TileId { z, x, y });
+            }
+        }
+    }
+    let threads = threads.clamp(1, 16);
+    let chunk = ids.len().div_ceil(threads).max(1);
+    let mut out = Vec::with_capacity(ids.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut tiles = Vec::new();
+                    for &t in part {
+                        let mvt = layer_tile(layer, t, |_| true, None)?;
+                        if !mvt.is_empty() {
+                            let id = pmtiles::TileId::from(coord(t)?).value();
+                            tiles.push((id, t, mvt));
+                        }
+                    }
+                    Ok::<_, PublishError>(tiles)
+                })
+            })
+            .collect();
+        for h in handles {
+            out.extend(h.join().map_err(|_| PublishError::Thread)??);
+        }
+        Ok::<_, PublishError>(())
+    })?;
+    out.sort_unstable_by_key(|(id, _, _)| *id);
+    Ok(out)
+}
+
+fn coord(t: TileId) -> Result<TileCoord, PublishError> {
+    TileCoord::new(t.z, t.x, t.y).map_err(|e| PublishError::Archive {
+        path: format!("tile {}/{}/{}", t.z, t.x, t.y),
+        reason: e.to_string(),
+    })
+}
+
+fn field_type(kind: PropType) -> &'static str {
+    match kind {
+        PropType::String => "String",
+        PropType::Boolean => "Boolean",
+        PropType::Integer | PropType::Number => "Number",
+    }
+}
+
+/// Writes `layer` to `path` as a PMTiles v3 archive; `None` for a layer without geometry.
+pub fn write_archive(
+    layer: &Layer,
+    path: &Path,
+    data_version: &str,
+    threads: usize,
+) -> Result<Option<ArchiveReport>, PublishError> {
+    let Some(extent) = layer.extent else {
+        return Ok(None);
+    };
+    if layer.geometry == GeometryKind::None {
+        return Ok(None);
+    }
+    let t0 = std::time::Instant::now();
+    let max = max_zoom(layer);
+    let tiles = make_tiles(layer, extent, max, threads)?;
+    let fields: serde_json::Map<String, serde_json::Value> = layer
+        .properties
+        .iter()
+        .map(|d| (d.name.to_string(), json!(field_type(d.kind))))
+        .collect();
+    // TileJSON 3.0 fields, as the PMTiles spec asks for vector archives.
+    let metadata = json!({
+        "name": layer.title,
+        "description": layer.description,
+        "attribution": layer.attribution,
+        "version": data_version,
+        "type": "overlay",
+        "generator": concat!("compute-atlas ", env!("CARGO_PKG_VERSION")),
+        "vector_layers": [{
+            "id": layer.id,
+            "description": layer.title,
+            "minzoom": 0,
+            "maxzoom": max,
+            "fields": fields,
+        }],
+    });
+    let err = |e: &dyn std::fmt::Display| PublishError::Archive {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::File::create(path).map_err(|e| PublishError::io(path, e))?;
+    let (cx, cy) = ((extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0);
+    let mut w = PmTilesWriter::new(TileType::Mvt)
+        .min_zoom(0)
+        .max_zoom(max)
+        .bounds(extent[0], extent[1], extent[2], extent[3])
+        .center(cx, cy)
+        .center_zoom(4)
+        .metadata(metadata.to_string())
+        .create(file)
+        .map_err(|e| err(&e))?;
+    for (_, t, mvt) in &tiles {
+        w.add_tile(coord(*t)?, mvt).map_err(|e| err(&e))?;
+    }
+    w.finalize().map_err(|e| err(&e))?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| PublishError::io(path, e))?
+        .len();
+    Ok(Some(ArchiveReport {
+        collection: layer.id.to_string(),
+        path: format!("tiles/{}.pmtiles", layer.id),
+        max_zoom: max,
+        tiles: tiles.len() as u64,
+        bytes,
+        seconds: t0.elapsed().as_secs_f64(),
+    }))
+}
