@@ -55,4 +55,13 @@ echo "points: $N (from the real county extents)"
 printf 'compute-atlas CLI  : %8.2f s  %s M points/s\n' "$cli_s" "$(rate "$N" "$cli_s")"
 printf 'compute-atlas HTTP : %8.2f s  %s M points/s\n' "$http_s" "$(rate "$N" "$http_s")"
 printf 'GeoPandas          : %8.2f s  %s M points/s\n' "$gpd_s" "$(rate "$N" "$gpd_s")"
+# Agreement: rows placed in a county by each (GeoPandas' within leaves boundary points out).
+"$PY" - "$OUT/locate_cli.csv" "$OUT/locate_geopandas.csv" <<'PYEOF'
+import sys, pandas as pd
+a = pd.read_csv(sys.argv[1], usecols=["county_adcode"], dtype=str)
+b = pd.read_csv(sys.argv[2], usecols=["county_adcode"], dtype=str)
+same = (a["county_adcode"].fillna("") == b["county_adcode"].fillna("")).sum()
+print(f"located: compute-atlas {a.county_adcode.notna().sum()}, GeoPandas {b.county_adcode.notna().sum()}; same county for {same} of {len(a)} rows")
+PYEOF
+echo "CLI own timing (after the atlas is built): $(head -1 "$OUT/locate_cli.log")"
 "$PY" -c "import sys; c,h,g=map(float,sys.argv[1:]); print(f'ratio GeoPandas/CLI {g/c:.1f}x, GeoPandas/HTTP {g/h:.1f}x')" "$cli_s" "$http_s" "$gpd_s"

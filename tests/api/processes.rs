@@ -198,3 +198,40 @@ fn locate_command_streams_a_csv_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     check_located(&std::fs::read_to_string(&output).unwrap(), &expected);
 }
+
+#[actix_web::test]
+async fn locate_process_limits_are_clear() {
+    use compute_atlas::server::{AppState, ProcessLimits, Served};
+    use compute_atlas::{Atlas, AtlasConfig};
+    let config = AtlasConfig::new(crate::common::data_dir());
+    let atlas = Atlas::build(&config).unwrap();
+    let state = Data::new(
+        AppState::new(Served::from_atlas(atlas), config)
+            .with_process_limits(ProcessLimits::new(64, 1000, 1)),
+    );
+    let svc = atest::init_service(app(state.clone(), Data::new(WebConfig::default()), None)).await;
+    let call = |body: &'static str| {
+        atest::TestRequest::post()
+            .uri("/processes/locate/execution")
+            .insert_header(("content-type", "text/csv"))
+            .set_payload(body)
+            .to_request()
+    };
+    let big =
+        "lon,lat\n94.68801,43.24968\n94.68801,43.24968\n94.68801,43.24968\n94.68801,43.24968\n";
+    let r = atest::call_service(&svc, call(big)).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: serde_json::Value = atest::read_body_json(r).await;
+    assert!(v["detail"].as_str().unwrap().contains("64 bytes"), "{v}");
+    // Every execution slot taken: 503, saying so.
+    let held = state.processes.slots.clone().try_acquire_owned().unwrap();
+    let r = atest::call_service(&svc, call("lon,lat\n94.68801,43.24968\n")).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = atest::read_body_json(r).await;
+    assert!(v["detail"].as_str().unwrap().contains("at once"), "{v}");
+    drop(held);
+    let r = atest::call_service(&svc, call("lon,lat\n94.68801,43.24968\n")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = String::from_utf8(atest::read_body(r).await.to_vec()).unwrap();
+    assert!(text.contains("650522"), "{text}");
+}
