@@ -250,6 +250,23 @@ fn total(atlas: &Atlas, sites: &[usize], f: impl Fn(usize) -> Option<f64>) -> To
     }
 }
 
+/// The summed power-demand estimates of a set of sites ("estimated for N of M sites").
+fn power_demand(atlas: &Atlas, sites: &[usize]) -> Value {
+    let items: Vec<(&str, Option<&crate::atlas::demand::Estimate>)> = sites
+        .iter()
+        .map(|&i| (atlas.site_group_key(i), atlas.site_demand[i].as_ref()))
+        .collect();
+    let sum = crate::atlas::demand::sum_estimates(&items);
+    json!({
+        "estimate": true,
+        "low": sum.low, "central": sum.central, "high": sum.high,
+        "low_upper": sum.low_upper, "central_upper": sum.central_upper, "high_upper": sum.high_upper,
+        "estimated_sites": sum.estimated_sites,
+        "sites": sum.sites,
+        "note": format!("estimated for {} of {} sites (see power_basis on the sites); each bound summed on its own, overlap groups counted once", sum.estimated_sites, sum.sites),
+    })
+}
+
 /// Totals for a set of provinces (empty: all), to set against the public reporting.
 pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsError> {
     let provs: Vec<&ProvinceInfo> = provinces
@@ -293,6 +310,7 @@ pub fn summary(atlas: &Atlas, provinces: &[&str]) -> Result<Value, AnalyticsErro
         "chips_reported_nvidia": total(atlas, &sites, |i| atlas.sites[i].chip_count.filter(|_| nvidia(i)).map(|c| c as f64)),
         "sites_naming_nvidia_chips": sites.iter().filter(|&&i| nvidia(i)).count(),
         "investment_cny": total(atlas, &sites, |i| atlas.sites[i].investment_cny.map(|c| c as f64)),
+        "power_demand_mw": power_demand(atlas, &sites),
         "overlap_sites": sites.iter().filter(|&&i| atlas.site_group[i].is_some()).map(|&i| atlas.sites[i].id.as_str()).collect::<Vec<_>>(),
         "pflops_zone_aggregate": sites.iter().any(|&i| atlas.site_places[i].pflops.is_some() && atlas.sites[i].pflops_scope.as_deref().is_some_and(crate::atlas::is_zone_aggregate)),
         "caveats": [

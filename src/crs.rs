@@ -169,3 +169,34 @@ pub fn to_crs84(crs: Crs, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
         None => Ok((x, y)),
     }
 }
+
+impl Crs {
+    /// The CRS as WKT 1 (GDAL flavour), as GeoPackage's `gpkg_spatial_ref_sys` holds it.
+    pub fn wkt1(&self) -> Result<String, CrsError> {
+        let code = self.definition_code();
+        let p = Proj::new(&code).map_err(|e| CrsError::Setup(code.clone(), e.to_string()))?;
+        p.as_wkt(Some(proj::wkt::WktVersion::Wkt1_Gdal), None)
+            .map_err(|e| CrsError::Setup(code, e.to_string()))
+    }
+
+    /// The CRS as PROJJSON, as GeoParquet's `geo` metadata holds it.
+    pub fn projjson(&self) -> Result<serde_json::Value, CrsError> {
+        let code = match self {
+            Crs::Crs84 => "OGC:CRS84".to_string(),
+            c => c.definition_code(),
+        };
+        let p = Proj::new(&code).map_err(|e| CrsError::Setup(code.clone(), e.to_string()))?;
+        let text = p
+            .to_projjson(Some(false), None, None)
+            .map_err(|e| CrsError::Setup(code.clone(), e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| CrsError::Setup(code, e.to_string()))
+    }
+
+    /// `EPSG:n` (CRS84 as EPSG:4326, which files read with longitude first).
+    fn definition_code(&self) -> String {
+        match self {
+            Crs::Crs84 => "EPSG:4326".to_string(),
+            Crs::Epsg(c) => format!("EPSG:{c}"),
+        }
+    }
+}

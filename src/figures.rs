@@ -94,6 +94,17 @@ pub struct UnitFigures {
     pub renewable_mw: Option<f64>,
     pub plant_mw_per_10k_km2: Option<f64>,
     pub plants: Option<u32>,
+    /// Estimated power demand of the unit's sites, MW (see `atlas::demand`): each bound summed
+    /// on its own, overlap groups counted once; `None` when no site has an estimate.
+    pub power_mw_low: Option<f64>,
+    pub power_mw_central: Option<f64>,
+    pub power_mw_high: Option<f64>,
+    /// Plain sums of the estimates (overlap groups in full): the upper bounds.
+    pub power_mw_low_upper: Option<f64>,
+    pub power_mw_central_upper: Option<f64>,
+    pub power_mw_high_upper: Option<f64>,
+    /// Sites with a power-demand estimate.
+    pub power_estimated_sites: u32,
 }
 
 impl UnitFigures {

@@ -7,16 +7,24 @@
 
 pub mod analytics;
 pub mod atlas;
+pub mod balance;
 pub mod crs;
+pub mod edit;
+pub mod export;
 pub mod figures;
+pub mod filter;
 pub mod index;
 pub mod layers;
 pub mod load;
+pub mod locate;
 pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod publish;
+pub mod reporting;
 pub mod server;
+pub mod store;
 pub mod tiles;
+pub mod timeline;
 
 pub use atlas::{Atlas, AtlasConfig, AtlasError};

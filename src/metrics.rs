@@ -197,6 +197,29 @@ const fn count(
 }
 
 /// A sum of a site figure: `at_least` for the deduplicated sum, not for its `_upper` twin.
+/// A summed power-demand estimate, MW.
+const fn demand(
+    name: &'static str,
+    label: Text,
+    description: &'static str,
+    at_least: bool,
+    value: fn(&UnitFigures) -> Option<f64>,
+) -> Metric {
+    Metric {
+        name,
+        kind: MetricType::Number,
+        unit: MW,
+        label,
+        description,
+        levels: ALL,
+        classification: Classification::Quantile,
+        group: Group::Power,
+        site_field: Some("power_mw_central"),
+        at_least,
+        value,
+    }
+}
+
 const fn summed(
     name: &'static str,
     unit: Text,
@@ -361,6 +384,12 @@ pub static METRICS: &[Metric] = &[
         at_least: false,
         value: |f| f.plant_mw_per_10k_km2.map(|v| round(v, 4)),
     },
+    // Power-demand estimates (issue 12): an estimate from the sites' chips, servers, compute or
+    // reported power with the parameters of power_assumptions.csv; each bound summed on its own.
+    demand("power_mw_low", t("Estimated power demand, low", "估算用电负荷（低）"), "Estimate, low: sum of the sites' estimated power demand (average facility draw), MW, each overlap group counted once; see power_basis on the sites", true, |f| f.power_mw_low),
+    demand("power_mw_central", t("Estimated power demand, central", "估算用电负荷（中）"), "Estimate, central: sum of the sites' estimated power demand (average facility draw), MW, each overlap group counted once", true, |f| f.power_mw_central),
+    demand("power_mw_high", t("Estimated power demand, high", "估算用电负荷（高）"), "Estimate, high: sum of the sites' estimated power demand (average facility draw), MW, each overlap group counted once", true, |f| f.power_mw_high),
+    count("power_estimated_sites", t("Sites with a power estimate", "有用电估算的站点"), "Sites whose power demand could be estimated (reported MW, or chips, servers or PFLOPS with a known chip model)", Classification::None, Some("power_mw_central"), |f| Some(f.power_estimated_sites as f64)),
     // The plain sums next to the deduplicated ones (issue 16): upper bounds.
     summed("pflops_reported_upper", PFLOPS, t("Reported compute (plain sum, upper bound)", "报告算力（简单加总，上限）"), "Upper bound: plain sum of reported PFLOPS, overlap groups counted in full (pflops_reported counts each once)", "reported_pflops", false, |f| f.pflops_reported_upper),
     summed("pflops_operational_upper", PFLOPS, t("Compute at operational sites (plain sum, upper bound)", "运营站点算力（简单加总，上限）"), "Upper bound: plain sum of PFLOPS at operational sites, overlap groups counted in full", "reported_pflops", false, |f| f.pflops_operational_upper),
@@ -368,6 +397,9 @@ pub static METRICS: &[Metric] = &[
     summed("chips_upper", t("chips", "张"), t("Accelerators (plain sum, upper bound)", "加速卡（简单加总，上限）"), "Upper bound: plain sum of reported accelerator counts, overlap groups counted in full", "chip_count", false, |f| f.chips_upper),
     summed("racks_upper", t("racks", "架"), t("Racks (plain sum, upper bound)", "机架（简单加总，上限）"), "Upper bound: plain sum of reported racks, overlap groups counted in full", "racks", false, |f| f.racks_upper),
     summed("investment_cny_upper", t("yuan", "元"), t("Reported investment (plain sum, upper bound)", "报告投资（简单加总，上限）"), "Upper bound: plain sum of reported investment, yuan, overlap groups counted in full", "investment_cny", false, |f| f.investment_cny_upper),
+    demand("power_mw_low_upper", t("Estimated power demand, low (plain sum, upper bound)", "估算用电负荷（低，简单加总）"), "Upper bound: plain sum of the sites' low estimates, overlap groups counted in full", false, |f| f.power_mw_low_upper),
+    demand("power_mw_central_upper", t("Estimated power demand, central (plain sum, upper bound)", "估算用电负荷（中，简单加总）"), "Upper bound: plain sum of the sites' central estimates, overlap groups counted in full", false, |f| f.power_mw_central_upper),
+    demand("power_mw_high_upper", t("Estimated power demand, high (plain sum, upper bound)", "估算用电负荷（高，简单加总）"), "Upper bound: plain sum of the sites' high estimates, overlap groups counted in full", false, |f| f.power_mw_high_upper),
 ];
 
 #[cfg(test)]

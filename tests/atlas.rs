@@ -21,7 +21,8 @@ fn layer_counts_match_the_sources() {
     // gs-qingyang-suihong and im-ulanqab-gds added (shared/data/curated/CHANGES.md).
     assert_eq!(a.sites.len(), 65);
     assert_eq!(a.renewable_bases.len(), 22);
-    assert_eq!(a.province_stats.len(), 99);
+    // 122 since the curated 2026-12-02 updates (curtailment, utilisation hours, 2025 solar).
+    assert_eq!(a.province_stats.len(), 122);
     assert_eq!(a.chips.len(), 14);
     assert_eq!(
         a.problems.errors().count(),

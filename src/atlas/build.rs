@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use super::power::{counted_plant_indexes, power_around};
 use super::{
-    bases, is_zone_aggregate, site_pflops, Atlas, AtlasConfig, AtlasError, PlantFile, SitePlace,
-    SITE_RADII_KM,
+    bases, demand_units, is_zone_aggregate, site_pflops, Atlas, AtlasConfig, AtlasError, PlantFile,
+    SitePlace, SITE_RADII_KM,
 };
 use crate::figures::{self, Level, PlantFacts, SiteFacts, UnitFigures};
 use crate::index::{PointIndex, RegionIndex};
@@ -50,6 +50,8 @@ struct Tables {
     chips: Vec<Chip>,
     plants: Vec<PowerPlant>,
     plant_files: Vec<PlantFile>,
+    power_assumptions: Vec<PowerAssumption>,
+    reporting: Vec<ReportingFigure>,
 }
 
 struct Indexes {
@@ -121,6 +123,8 @@ pub(super) fn build(config: &AtlasConfig) -> Result<Atlas, AtlasError> {
         chips,
         plants,
         plant_files,
+        power_assumptions,
+        reporting,
     } = tables;
     let renewable_bases = bases::check_units(
         renewable_bases,
@@ -136,8 +140,43 @@ pub(super) fn build(config: &AtlasConfig) -> Result<Atlas, AtlasError> {
     let site_facts = site_facts(&sites, &site_places, &regions, &site_group, &overlap_groups);
     let plant_facts = plant_facts(&plants, &plant_places, &regions);
     let plant_arg = (!config.plant_files.is_empty()).then_some(plant_facts.as_slice());
-    let figures = figures(&regions, &site_facts, plant_arg, &province_stats)?;
+    let mut figures = figures(&regions, &site_facts, plant_arg, &province_stats)?;
     clock.lap("figures");
+
+    let (demand_model, site_demand) = demand_units::estimate_sites(
+        &power_assumptions,
+        &sites,
+        &chips,
+        &config
+            .data_dir
+            .join("power_assumptions.csv")
+            .display()
+            .to_string(),
+        &mut problems,
+    );
+    let keys = demand_units::group_keys(&sites, &site_group, &overlap_groups);
+    demand_units::fill_units(
+        &mut figures.county,
+        &site_places,
+        |p| p.county.map(|i| regions.counties[i].adcode),
+        &keys,
+        &site_demand,
+    );
+    demand_units::fill_units(
+        &mut figures.prefecture,
+        &site_places,
+        |p| p.prefecture.map(|i| regions.prefectures[i].adcode),
+        &keys,
+        &site_demand,
+    );
+    demand_units::fill_units(
+        &mut figures.province,
+        &site_places,
+        |p| p.province.map(|i| regions.provinces[i].adcode),
+        &keys,
+        &site_demand,
+    );
+    clock.lap("power demand");
 
     let counted_by_fuel = counted_plant_indexes(&plants, &plant_places.counted);
     let site_power = sites
@@ -197,6 +236,10 @@ pub(super) fn build(config: &AtlasConfig) -> Result<Atlas, AtlasError> {
         province_figures: figures.province,
         province_solar_mw: figures.province_solar_mw,
         site_power,
+        power_assumptions,
+        reporting,
+        demand_model,
+        site_demand,
         problems,
         timings: clock.laps,
         county_by_adcode: by_adcode.county,
@@ -214,7 +257,10 @@ fn load_boundaries(dir: &Path, problems: &mut Problems) -> Result<Regions, LoadE
 
 fn load_tables(config: &AtlasConfig, problems: &mut Problems) -> Result<Tables, LoadError> {
     let dir = &config.data_dir;
-    let mut sites = load::load_sites(&dir.join("sites.csv"), problems)?;
+    let mut sites = match &config.sites {
+        Some(records) => load::sites_from_records(records, problems),
+        None => load::load_sites(&dir.join("sites.csv"), problems)?,
+    };
     sites.sort_by(|a, b| a.id.cmp(&b.id));
     let province_stats = load::load_province_stats(&dir.join("province_power.csv"), problems)?;
     let renewable_bases = load::load_renewable_bases(&dir.join("renewable_bases.csv"), problems)?;
@@ -225,7 +271,20 @@ fn load_tables(config: &AtlasConfig, problems: &mut Problems) -> Result<Tables, 
         Vec::new()
     };
     let (plants, plant_files) = load_plants(&config.plant_files, problems)?;
+    // Optional tables: an older data directory has neither; the estimates and the reporting
+    // block are then left out.
+    let optional = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+    let power_assumptions = match optional("power_assumptions.csv") {
+        Some(p) => load::load_power_assumptions(&p, problems)?,
+        None => Vec::new(),
+    };
+    let reporting = match optional("reporting.csv") {
+        Some(p) => load::load_reporting(&p, problems)?,
+        None => Vec::new(),
+    };
     Ok(Tables {
+        power_assumptions,
+        reporting,
         sites,
         province_stats,
         renewable_bases,

@@ -12,6 +12,8 @@ use serde::Serialize;
 
 mod bases;
 mod build;
+pub mod demand;
+mod demand_units;
 mod pflops;
 mod power;
 
@@ -33,6 +35,9 @@ pub struct AtlasConfig {
     pub plant_files: Vec<PathBuf>,
     /// Fail on any data error (a row that would be left out) instead of reporting it.
     pub strict: bool,
+    /// The site records to use instead of reading `sites.csv` (the bundled rows with the edit
+    /// store's changes applied); `None` reads the file.
+    pub sites: Option<std::sync::Arc<Vec<crate::load::SiteRecord>>>,
 }
 
 impl AtlasConfig {
@@ -41,6 +46,7 @@ impl AtlasConfig {
             data_dir: data_dir.into(),
             plant_files: Vec::new(),
             strict: false,
+            sites: None,
         }
     }
 }
@@ -105,6 +111,14 @@ pub struct Atlas {
     /// (province short name, year, MW) of NEA cumulative solar PV.
     pub province_solar_mw: Vec<(String, String, f64)>,
     pub site_power: Vec<SitePower>,
+    /// Rows of `power_assumptions.csv` (empty when the data directory has none).
+    pub power_assumptions: Vec<PowerAssumption>,
+    /// Rows of `reporting.csv` (empty when the data directory has none).
+    pub reporting: Vec<ReportingFigure>,
+    /// The power-demand model; `None` when its parameters are missing (reported as a problem).
+    pub demand_model: Option<demand::DemandModel>,
+    /// Per site, its power-demand estimate at the data's parameters (`None`: not estimated).
+    pub site_demand: Vec<Option<demand::Estimate>>,
     pub problems: Problems,
     /// Seconds taken by each build stage, for `check` and the benchmarks.
     pub timings: Vec<(&'static str, f64)>,
@@ -121,6 +135,9 @@ pub enum AtlasError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Figures(#[from] figures::FiguresError),
+    /// The edit store could not be read again on reload.
+    #[error("edit store: {0}")]
+    Edits(String),
 }
 
 impl Atlas {

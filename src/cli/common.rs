@@ -36,6 +36,7 @@ impl DataArgs {
                 .unwrap_or_else(compute_atlas::atlas::default_data_dir),
             plant_files: self.plants.clone(),
             strict: self.strict,
+            sites: None,
         }
     }
 }

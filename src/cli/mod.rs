@@ -4,6 +4,8 @@
 
 mod check;
 mod common;
+mod edits;
+mod export_layers;
 mod locate;
 mod plot;
 mod publish;
@@ -38,20 +40,20 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Print the county (and prefecture, province) containing a point.
-    Locate {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Longitude, decimal degrees (WGS84).
-        #[arg(allow_hyphen_values = true)]
-        lon: f64,
-        /// Latitude, decimal degrees (WGS84).
-        #[arg(allow_hyphen_values = true)]
-        lat: f64,
-    },
+    /// Print the county (and prefecture, province) containing a point, or locate every row of
+    /// a CSV, GeoJSON or GeoParquet file (--input, --output).
+    Locate(locate::LocateArgs),
+    /// Write every layer as GeoPackage (one atlas.gpkg), FlatGeobuf or GeoParquet (one file per
+    /// layer) into a directory.
+    ExportLayers(export_layers::ExportArgs),
     /// Render a plot to a PNG or SVG file (the format follows the file's extension unless
     /// --format is given).
     Plot(plot::PlotArgs),
+    /// Make a bearer token for an editor or admin: prints the token and appends its line
+    /// (NAME ROLE SHA256) to the token file.
+    Token(edits::TokenArgs),
+    /// Write the current sites (bundled rows with the edit store's changes) as sites.csv.
+    ExportSites(edits::ExportArgs),
     /// Write the atlas as a folder of static files for any web server, object store or CDN:
     /// the map, one PMTiles archive per layer, the downloads, analytics tables and plots.
     Publish(publish::PublishArgs),
@@ -62,8 +64,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         None => serve::serve(&serve::ServeArgs::default()),
         Some(Command::Serve(args)) => serve::serve(&args),
         Some(Command::Check { data, all }) => check::check(&data, all),
-        Some(Command::Locate { data, lon, lat }) => locate::locate(&data, lon, lat),
+        Some(Command::Locate(args)) => locate::locate(&args),
+        Some(Command::ExportLayers(args)) => export_layers::export(&args),
         Some(Command::Plot(args)) => plot::plot(&args),
+        Some(Command::Token(args)) => edits::token(&args),
+        Some(Command::ExportSites(args)) => edits::export_sites(&args),
         Some(Command::Publish(args)) => publish::publish(&args),
     }
 }

@@ -18,12 +18,14 @@ use serde_json::{json, Map, Value};
 use crate::atlas::Atlas;
 
 mod bases;
+mod demand;
 mod geojson;
 mod plants;
 mod sites;
 mod units;
 
 pub use bases::{renewable_programmes, PROGRAMMES_PATH};
+pub use demand::{insert_site_demand, site_demand_props};
 pub use geojson::{feature_json, write_geometry, write_num, Transform};
 pub use units::{figure_property_names, figure_values, plant_mw_name};
 

@@ -46,6 +46,7 @@ pub(super) fn sites(atlas: &Atlas) -> Layer {
         p("overlaps_with", String, "Ids of sites whose figures may also be counted in this one's, ' | '-separated; sums count each such group once; null when none"),
         q("overlap_group", String, "Overlap group (named after its first site); null when the site overlaps none"),
     ];
+    properties.extend(crate::layers::site_demand_props());
     properties.extend(cover_props(Covered::Site));
     let features = atlas
         .sites
@@ -53,7 +54,8 @@ pub(super) fn sites(atlas: &Atlas) -> Layer {
         .zip(&atlas.site_places)
         .zip(&atlas.site_group)
         .zip(&atlas.base_cover.sites)
-        .map(|(((s, place), group), bases)| {
+        .enumerate()
+        .map(|(i, (((s, place), group), bases))| {
             let located = place.county.map(|i| &atlas.counties[i]);
             let group = group.map(|g| &atlas.overlap_groups[g]);
             let mut m = Map::new();
@@ -127,6 +129,7 @@ pub(super) fn sites(atlas: &Atlas) -> Layer {
                 "overlap_group".into(),
                 group.map_or(Value::Null, |g| json!(atlas.sites[g[0]].id)),
             );
+            crate::layers::insert_site_demand(atlas, i, &mut m);
             insert_cover(atlas, bases, &mut m);
             let period = s.reported_date.map(|d| (d.start(), d.end()));
             feature(

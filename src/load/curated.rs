@@ -5,7 +5,7 @@ use super::table::{Row, Table};
 use super::{LoadError, Problems};
 use crate::model::{Adcode, BasePrecision, Chip, ProvinceStat, RenewableBase};
 
-fn urls(s: Option<String>) -> Vec<String> {
+pub(super) fn urls(s: Option<String>) -> Vec<String> {
     s.map(|s| {
         s.split(" | ")
             .map(|u| u.trim().to_string())
@@ -163,6 +163,7 @@ pub fn load_chips(path: &Path, problems: &mut Problems) -> Result<Vec<Chip>, Loa
         let chip = Chip {
             chip: row.required("chip"),
             vendor: row.required("vendor"),
+            aliases: urls(row.text("aliases")),
             form_factor: row.text("form_factor"),
             dense_bf16_tflops: row.non_negative("dense_bf16_tflops"),
             dense_fp16_tflops: row.non_negative("dense_fp16_tflops"),

@@ -7,14 +7,19 @@
 mod boundaries;
 mod curated;
 mod plants;
+mod power;
 mod problem;
 mod table;
 
 pub use boundaries::{load_counties, load_prefectures, load_provinces, BoundaryFiles};
 pub use curated::{load_chips, load_province_stats, load_renewable_bases};
 pub use plants::{detect_plant_format, load_plants, PlantFormat};
+pub use power::{load_power_assumptions, load_reporting};
 pub use problem::{Problem, Problems, Severity};
-pub use sites::load_sites;
+pub use sites::{
+    is_site_id, load_sites, read_site_records, sites_from_records, validate_site, SiteRecord,
+    SITE_COLUMNS,
+};
 
 mod sites;
 

@@ -138,6 +138,31 @@ impl Table {
         })
     }
 
+    /// A table of one row, for validating a record that did not come from a file (an edit).
+    pub fn single(file: &str, header: &[&str], line: u64, fields: &[Option<String>]) -> Table {
+        Table {
+            file: file.to_string(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            columns: header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.to_string(), i))
+                .collect(),
+            rows: vec![RawRow {
+                line,
+                fields: fields
+                    .iter()
+                    .map(|f| {
+                        f.as_deref()
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
     pub fn has_column(&self, name: &str) -> bool {
         self.columns.contains_key(name)
     }

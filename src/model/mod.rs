@@ -4,11 +4,13 @@
 
 mod admin;
 mod plant;
+mod power;
 mod reference;
 mod site;
 
 pub use admin::{County, Prefecture, Province, ProvinceInfo, WESTERN_PROVINCES};
 pub use plant::{Fuel, PlantSource, PlantStatus, PowerPlant};
+pub use power::{PowerAssumption, Qualifier, ReportingFigure};
 pub use reference::{BasePrecision, Chip, ProvinceStat, RenewableBase};
 pub use site::{overlap_groups, Confidence, LocationPrecision, ReportedDate, Site, SiteStatus};
 

@@ -92,6 +92,9 @@ impl RenewableBase {
 pub struct Chip {
     pub chip: String,
     pub vendor: String,
+    /// Other names the reporting uses for the model (`aliases`, ` | `-separated), e.g. `H100`
+    /// for the SXM form.
+    pub aliases: Vec<String>,
     pub form_factor: Option<String>,
     pub dense_bf16_tflops: Option<f64>,
     pub dense_fp16_tflops: Option<f64>,

@@ -31,18 +31,24 @@ async fn reload(
     token: web::Data<Option<AdminToken>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(token) = token.get_ref() else {
-        return Err(ApiError::not_found(
-            "no admin routes: start the server with --admin-token",
-        ));
-    };
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !same(given.as_bytes(), token.0.as_bytes()) {
+    let by_admin_token = token
+        .get_ref()
+        .as_ref()
+        .is_some_and(|t| same(given.as_bytes(), t.0.as_bytes()));
+    // A token of --tokens: an admin may reload, an editor is told why not (403).
+    let by_token_file = !by_admin_token
+        && state.tokens.is_some()
+        && super::auth::require(&req, &state, crate::edit::Role::Admin).is_ok();
+    if !by_admin_token && !by_token_file {
+        if state.tokens.is_some() {
+            super::auth::require(&req, &state, crate::edit::Role::Admin)?;
+        }
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing or wrong bearer token (Authorization: Bearer TOKEN, as given with --admin-token)",

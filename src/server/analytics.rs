@@ -81,7 +81,7 @@ async fn units(
         let mut res = respond(&req, &served, "text/csv; charset=utf-8", csv_of(&rows)?);
         // The column names stay the machine names (as in JSON and on the layers); what each
         // column means, and which are "at least" sums, is in the catalogue it links to.
-        res.headers_mut().insert(
+        res.headers_mut().append(
             actix_web::http::header::LINK,
             actix_web::http::header::HeaderValue::from_static(
                 "</analytics/metrics>; rel=\"describedby\"; type=\"application/json\"",
@@ -193,6 +193,7 @@ async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             "xinjiang": analytics::summary(atlas, &["Xinjiang"])?,
             "qinghai": analytics::summary(atlas, &["Qinghai"])?,
             "all_western_provinces": analytics::summary(atlas, &[])?,
+            "reporting_vs_dataset": crate::reporting::reporting_vs_dataset(atlas),
         }),
     };
     Ok(respond(&req, &served, JSON, body.to_string()))

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub detail: String,
     /// Media types the resource offers, listed in a 406 answer.
     pub offered: Vec<&'static str>,
+    /// Where in a CQL2 filter the error lies (written as `position` in the body).
+    pub filter_position: Option<Box<serde_json::Value>>,
     #[source]
     pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -25,6 +27,7 @@ impl ApiError {
             status,
             detail: detail.into(),
             offered: Vec::new(),
+            filter_position: None,
             source: None,
         }
     }
@@ -73,6 +76,14 @@ impl From<super::query::QueryError> for ApiError {
 impl From<CrsError> for ApiError {
     fn from(e: CrsError) -> ApiError {
         ApiError::bad_request(e.to_string()).caused_by(e)
+    }
+}
+
+impl From<crate::filter::FilterError> for ApiError {
+    fn from(e: crate::filter::FilterError) -> ApiError {
+        let mut a = ApiError::bad_request(format!("filter: {e}"));
+        a.filter_position = e.position().map(|p| Box::new(p.to_json()));
+        a.caused_by(e)
     }
 }
 
@@ -128,6 +139,9 @@ impl ResponseError for ApiError {
         });
         if !self.offered.is_empty() {
             body["offered"] = json!(self.offered);
+        }
+        if let Some(p) = &self.filter_position {
+            body["position"] = (**p).clone();
         }
         HttpResponse::build(self.status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))

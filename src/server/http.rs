@@ -22,6 +22,10 @@ pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 pub enum Format {
     Json,
     Csv,
+    /// An HTML page (resources that have one: [`negotiate_html`]).
+    Html,
+    /// A file download (GeoPackage, FlatGeobuf, GeoParquet) of the whole selection.
+    Download(crate::export::ExportFormat),
 }
 
 /// Media types answered with JSON, in the server's order of preference. Browsers asking for
@@ -38,14 +42,35 @@ const HTML: &str = "text/html";
 /// Reads `f` (json, geojson, csv) or negotiates from Accept (q-values, wildcards); `f`
 /// overrides Accept. Nothing acceptable is 406, listing what is offered.
 pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, false)
+}
+
+/// As [`negotiate`], for a resource that also has an HTML page: `f=html`, or an Accept that
+/// prefers text/html (a browser), answers [`Format::Html`].
+pub fn negotiate_html(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+) -> Result<Format, ApiError> {
+    negotiate_formats(req, f, allow_csv, true)
+}
+
+fn negotiate_formats(
+    req: &HttpRequest,
+    f: Option<&str>,
+    allow_csv: bool,
+    allow_html: bool,
+) -> Result<Format, ApiError> {
     match f.map(|s| s.to_ascii_lowercase()) {
         Some(f) if f == "json" || f == "geojson" => return Ok(Format::Json),
         Some(f) if f == "csv" && allow_csv => return Ok(Format::Csv),
+        Some(f) if f == "html" && allow_html => return Ok(Format::Html),
         Some(f) => {
-            let allowed = if allow_csv {
-                "json, geojson, csv"
-            } else {
-                "json"
+            let allowed = match (allow_csv, allow_html) {
+                (true, true) => "json, geojson, csv, html",
+                (true, false) => "json, geojson, csv",
+                (false, true) => "json, html",
+                (false, false) => "json",
             };
             return Err(ApiError::not_acceptable(format!(
                 "format f={f} is not offered here; use one of: {allowed}"
@@ -66,6 +91,7 @@ pub fn negotiate(req: &HttpRequest, f: Option<&str>, allow_csv: bool) -> Result<
         .and_then(|v| v.to_str().ok());
     match negotiation::choose(accept, &offers) {
         Some(CSV) => Ok(Format::Csv),
+        Some(HTML) if allow_html => Ok(Format::Html),
         Some(_) => Ok(Format::Json),
         None => {
             let offered: &[&'static str] = if allow_csv {
@@ -144,6 +170,41 @@ pub fn respond(
         headers.insert(header::LINK, link);
     }
     r
+}
+
+/// A streamed body (a download written while it is sent): it cannot be hashed before it is
+/// sent, so its ETag is the data version with a hash of the request (path and query) and the
+/// media type, which is the same on every replica; 304 when `If-None-Match` names it. Sent
+/// as it is written (the formats are compressed already, or binary).
+pub fn respond_stream<B: actix_web::body::MessageBody + 'static>(
+    req: &HttpRequest,
+    served: &Served,
+    content_type: &str,
+    body: B,
+) -> HttpResponse {
+    let uri = req.uri().to_string();
+    let tag = etag(&served.version, content_type, uri.as_bytes());
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| negotiation::none_match_hits(v, &tag));
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, SHORT_CACHE))
+        .insert_header((
+            header::HeaderName::from_static(DATA_VERSION_HEADER),
+            HeaderValue::from_str(&served.version).unwrap_or(HeaderValue::from_static("unknown")),
+        ));
+    if matches {
+        return b.finish();
+    }
+    b.insert_header((header::CONTENT_TYPE, content_type))
+        .body(body)
 }
 
 /// A cacheable body with its ETag and `Cache-Control`: 304 when `If-None-Match` names the tag,
@@ -228,6 +289,13 @@ pub fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
     only_params(&p, &["f"])?;
     negotiate(req, get(&p, "f"), false)?;
     Ok(())
+}
+
+/// The checks of a metadata document that also has an HTML page: only `f`; JSON or HTML.
+pub fn json_or_html(req: &HttpRequest) -> Result<Format, ApiError> {
+    let p = pairs(req)?;
+    only_params(&p, &["f"])?;
+    negotiate_html(req, get(&p, "f"), false)
 }
 
 pub fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {

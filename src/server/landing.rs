@@ -4,10 +4,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::http::{base_url, get, json_only, link, negotiate, only_params, pairs, respond};
+use super::html::{dataset_ld, respond_html, Cell, Link, Page, Table};
+use super::http::{
+    base_url, get, json_or_html, link, negotiate_html, only_params, pairs, respond, Format,
+};
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
-use super::{features, tiles, webmap, ApiError, AppState, Served};
+use super::{
+    downloads, features, processes, tiles, transactions, webmap, ApiError, AppState, Served,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
@@ -33,9 +38,12 @@ async fn landing(
         return webmap::map(req, web_config, state).await;
     }
     only_params(&p, &["f"])?;
-    negotiate(&req, get(&p, "f"), false)?;
+    let format = negotiate_html(&req, get(&p, "f"), false)?;
     let served = state.snapshot();
     let base = base_url(&req);
+    if format == Format::Html {
+        return respond_html(&req, &served, &landing_page(&served, &base));
+    }
     let mut links = vec![
         link(format!("{base}/"), "self", JSON, "This document"),
         link(
@@ -68,16 +76,64 @@ async fn landing(
             JSON,
             "Conformance classes implemented",
         ),
+        link(
+            format!("{base}/?f=html"),
+            "alternate",
+            "text/html",
+            "This document as HTML",
+        ),
     ];
     links.extend(features::links(&base));
     links.extend(tiles::links(&base));
+    links.extend(transactions::links(&base));
+    links.extend(downloads::links(&base));
+    links.extend(processes::links(&base));
     let body = json!({
         "title": "compute-atlas",
-        "description": "AI computing sites in western China set against power plants and renewable bases: a cited dataset served as OGC API - Features. Unknown figures are null, never zero.",
+        "description": DESCRIPTION,
         "links": links,
         "attribution": attribution(&served),
     });
     Ok(respond(&req, &served, JSON, body.to_string()))
+}
+
+const DESCRIPTION: &str = "AI computing sites in western China set against power plants and renewable bases: a cited dataset served as OGC API - Features. Unknown figures are null, never zero.";
+
+fn landing_page(served: &Served, base: &str) -> Page {
+    let attribution = attribution(served);
+    let mut ld = dataset_ld(
+        "compute-atlas",
+        DESCRIPTION,
+        &format!("{base}/"),
+        &attribution,
+    );
+    ld["hasPart"] = served
+        .layers
+        .iter()
+        .map(|l| {
+            json!({"@type": "Dataset", "name": l.title, "url": format!("{base}/collections/{}", l.id)})
+        })
+        .collect();
+    Page {
+        title: "compute-atlas".into(),
+        description: DESCRIPTION.into(),
+        notes: vec![format!("Sources: {attribution}")],
+        link_lists: vec![(
+            "Start here".into(),
+            vec![
+                Link::new(format!("{base}/map"), "The web map"),
+                Link::new(
+                    format!("{base}/collections?f=html"),
+                    "The collections (layers)",
+                ),
+                Link::new(format!("{base}/conformance?f=html"), "Conformance classes"),
+                Link::new(format!("{base}/api"), "The API definition (OpenAPI 3.0)"),
+                Link::new(format!("{base}/?f=json"), "This page as JSON"),
+            ],
+        )],
+        json_ld: Some(ld),
+        ..Page::default()
+    }
 }
 
 fn attribution(served: &Served) -> String {
@@ -94,9 +150,36 @@ async fn conformance(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
-    let classes: Vec<&str> = [features::CONFORMANCE, tiles::CONFORMANCE].concat();
+    let mut classes: Vec<&str> = [
+        features::CONFORMANCE,
+        crate::filter::CONFORMANCE,
+        tiles::CONFORMANCE,
+        processes::CONFORMANCE,
+    ]
+    .concat();
+    if state.edits.is_some() && state.tokens.is_some() {
+        classes.extend(transactions::CONFORMANCE);
+    }
+    if format == Format::Html {
+        let base = base_url(&req);
+        let page = Page {
+            title: "Conformance".into(),
+            description: "The OGC standards' conformance classes this service implements.".into(),
+            crumbs: vec![Link::new(format!("{base}/?f=html"), "compute-atlas")],
+            tables: vec![Table {
+                caption: "Conformance classes".into(),
+                headers: vec!["Class".into()],
+                rows: classes
+                    .iter()
+                    .map(|c| vec![vec![Cell::link(*c, *c)]])
+                    .collect(),
+            }],
+            ..Page::default()
+        };
+        return respond_html(&req, &served, &page);
+    }
     Ok(respond(
         &req,
         &served,

@@ -1,12 +1,20 @@
 //! What features and tiles both ask of a layer: finding it by id, the JSON schema of its
 //! properties, and the selection a request makes (dates, properties, filters).
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
 use super::http::get;
 use super::query::{self, Interval};
 use super::{ApiError, Served};
+use crate::crs::Crs;
+use crate::filter::{Filter, FilterLang};
 use crate::layers::{GeometryKind, Layer, LayerFeature, PropType};
+
+/// The query parameters of a CQL2 filter (OGC API - Features Part 3), accepted wherever a
+/// selection is (items, tiles).
+pub const FILTER_PARAMS: [&str; 3] = ["filter", "filter-lang", "filter-crs"];
 
 pub fn find_layer<'a>(served: &'a Served, id: &str) -> Result<&'a Layer, ApiError> {
     served.layer(id).ok_or_else(|| {
@@ -52,12 +60,75 @@ pub fn schema(layer: &Layer, queryable_only: bool, base: &str) -> Value {
     })
 }
 
+/// Most distinct values a text property may have to be listed as an `enum` in the queryables
+/// (status, fuel, province...; names and codes have far more).
+const MAX_ENUM: usize = 64;
+
+/// The queryables of a layer (OGC API - Features Part 3): every property a CQL2 filter may
+/// name, with its type, and the values of the categorical text properties as `enum`; the
+/// geometry is the queryable `geometry`.
+pub fn queryables(layer: &Layer, base: &str) -> Value {
+    let mut props = Map::new();
+    if layer.geometry != GeometryKind::None {
+        let kind = layer.geometry.name();
+        props.insert(
+            crate::filter::GEOMETRY_QUERYABLE.into(),
+            json!({
+                "title": "geometry",
+                "description": "The feature's geometry, for the spatial functions (S_INTERSECTS...)",
+                "format": format!("geometry-{}", kind.to_ascii_lowercase()),
+                "x-ogc-role": "primary-geometry",
+            }),
+        );
+    }
+    for pd in &layer.properties {
+        let mut q = json!({
+            "type": pd.kind.json_type(),
+            "title": pd.name,
+            "description": pd.description,
+        });
+        if pd.kind == PropType::String {
+            let mut values: Vec<&str> = Vec::new();
+            for f in &layer.features {
+                if let Some(Value::String(s)) = f.properties.get(pd.name) {
+                    if !values.contains(&s.as_str()) {
+                        values.push(s);
+                        if values.len() > MAX_ENUM {
+                            break;
+                        }
+                    }
+                }
+            }
+            // Listed only when the values repeat: a name or code on every feature is not a
+            // category.
+            if values.len() <= MAX_ENUM && values.len() * 2 <= layer.features.len() {
+                values.sort_unstable();
+                q["enum"] = json!(values);
+            }
+        }
+        if layer.temporal_property == Some(pd.name) {
+            q["x-ogc-role"] = json!("primary-instant");
+        }
+        props.insert(pd.name.into(), q);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": format!("{base}/collections/{}/queryables", layer.id),
+        "type": "object",
+        "title": layer.title,
+        "properties": props,
+        "additionalProperties": false,
+    })
+}
+
 /// What a request keeps of a layer besides its box: a date interval, property values, and
 /// which properties it returns. Shared by items and tiles.
 pub struct Selection {
     pub datetime: Option<Interval>,
     pub properties: Option<Vec<String>>,
     pub filters: Vec<(String, String)>,
+    /// The CQL2 `filter`, checked against the layer.
+    pub filter: Option<Arc<Filter>>,
 }
 
 impl Selection {
@@ -71,6 +142,13 @@ impl Selection {
                 .filters
                 .iter()
                 .all(|(k, v)| matches_filter(f.properties.get(k), v))
+            && self.filter.as_ref().is_none_or(|c| c.matches(f))
+    }
+
+    /// A CRS84 box outside of which nothing is kept (from a spatial predicate of the CQL2
+    /// filter), for the R-tree.
+    pub fn envelope(&self) -> Option<geo_types::Rect<f64>> {
+        self.filter.as_ref().and_then(|c| c.envelope())
     }
 }
 
@@ -128,11 +206,35 @@ pub fn parse_selection(layer: &Layer, p: &[(String, String)]) -> Result<Selectio
             filters.push((k.clone(), v.clone()));
         }
     }
+    let filter = parse_filter(layer, p)?;
     Ok(Selection {
         datetime,
         properties,
         filters,
+        filter,
     })
+}
+
+/// Parses `filter`, `filter-lang` and `filter-crs`.
+fn parse_filter(layer: &Layer, p: &[(String, String)]) -> Result<Option<Arc<Filter>>, ApiError> {
+    let lang = get(p, "filter-lang")
+        .map(FilterLang::parse)
+        .transpose()?
+        .unwrap_or(FilterLang::Cql2Text);
+    let crs = get(p, "filter-crs")
+        .map(Crs::parse)
+        .transpose()
+        .map_err(|e| ApiError::from(e).for_param("filter-crs"))?
+        .unwrap_or(Crs::Crs84);
+    let Some(text) = get(p, "filter") else {
+        if get(p, "filter-lang").is_some() || get(p, "filter-crs").is_some() {
+            return Err(ApiError::bad_request(
+                "filter-lang and filter-crs are given without filter",
+            ));
+        }
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(Filter::parse(layer, text, lang, crs)?)))
 }
 
 fn matches_filter(value: Option<&Value>, wanted: &str) -> bool {

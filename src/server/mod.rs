@@ -9,10 +9,14 @@
 
 mod admin;
 mod analytics;
+mod auth;
 mod cache;
+mod demand;
+mod downloads;
 mod encoding;
 mod error;
 mod features;
+mod html;
 mod http;
 mod landing;
 mod layer;
@@ -20,11 +24,14 @@ mod negotiation;
 mod oas;
 mod openapi;
 mod plots;
+mod processes;
 pub mod query;
 mod security;
 mod state;
 mod status;
+mod stream;
 mod tiles;
+mod transactions;
 pub mod webmap;
 
 use std::net::SocketAddr;
@@ -35,7 +42,10 @@ pub use self::webmap::WebConfig;
 pub use admin::AdminToken;
 
 pub use error::ApiError;
-pub use state::{AppState, Served, DEFAULT_CACHE_MB};
+pub use state::{
+    AppState, ProcessLimits, Served, DEFAULT_CACHE_MB, DEFAULT_LOCATE_CONCURRENCY,
+    DEFAULT_MAX_ROWS, DEFAULT_MAX_UPLOAD_MB,
+};
 
 /// Longest time a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -45,11 +55,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     landing::configure(cfg);
     openapi::configure(cfg);
     features::configure(cfg);
+    downloads::configure(cfg);
+    processes::configure(cfg);
     analytics::configure(cfg);
+    demand::configure(cfg);
     plots::configure(cfg);
     tiles::configure(cfg);
     webmap::configure(cfg);
     status::configure(cfg);
+    transactions::configure(cfg);
 }
 
 /// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
@@ -69,11 +83,16 @@ pub fn app(
 > {
     let cors = actix_cors::Cors::default()
         .allow_any_origin()
-        .allowed_methods(["GET", "HEAD", "OPTIONS"])
+        .allowed_methods(["GET", "HEAD", "OPTIONS", "POST"])
         .allow_any_header()
-        .expose_headers(["Content-Crs", "ETag", "Link", "Warning"])
+        .expose_headers(["Content-Crs", "ETag", "Link", "Warning", "Location"])
         .max_age(3600);
-    let admin_routes = admin.clone();
+    // The reload route exists with --admin-token or with an admin token in --tokens.
+    let admin_routes = admin.is_some()
+        || state
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.has_role(crate::edit::Role::Admin));
     App::new()
         .app_data(state)
         .app_data(web_config)
@@ -109,7 +128,7 @@ pub fn app(
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)
         .configure(move |cfg| {
-            if admin_routes.is_some() {
+            if admin_routes {
                 admin::configure(cfg);
             }
         })

@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 
 use super::http::{base_url, json_only, respond, OPENAPI};
 use super::oas::simple;
-use super::{features, landing, tiles, ApiError, AppState, Served};
+use super::{
+    downloads, features, landing, processes, tiles, transactions, ApiError, AppState, Served,
+};
 use crate::layers::GeometryKind;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,6 +30,8 @@ pub fn document(served: &Served, base: &str) -> Value {
     paths.insert("/api".into(), simple("This API definition", "getApi"));
     features::openapi::paths(&mut paths);
     tiles::openapi::paths(&mut paths);
+    downloads::openapi_paths(&mut paths);
+    processes::openapi_paths(&mut paths);
     let mut schemas = Map::new();
     schemas.insert(
         "problem".into(),
@@ -39,6 +43,7 @@ pub fn document(served: &Served, base: &str) -> Value {
             tiles::openapi::layer_paths(&mut paths, layer);
         }
     }
+    transactions::openapi_paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -49,6 +54,6 @@ pub fn document(served: &Served, base: &str) -> Value {
         },
         "servers": [{"url": base}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     })
 }

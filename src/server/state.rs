@@ -22,6 +22,17 @@ impl Served {
         Ok(Served::from_atlas(atlas))
     }
 
+    /// Builds from the bundled sites with the edit store's changes applied; the changes that
+    /// could not be applied are among the atlas's problems.
+    pub fn build_with_edits(
+        config: &AtlasConfig,
+        state: &crate::edit::EditState,
+    ) -> Result<Served, AtlasError> {
+        let mut atlas = Atlas::build(&crate::edit::Edits::config(state, config))?;
+        atlas.problems.extend(state.problems.clone());
+        Ok(Served::from_atlas(atlas))
+    }
+
     pub fn from_atlas(atlas: Atlas) -> Served {
         let layers = build_layers(&atlas);
         release_freed_memory();
@@ -64,7 +75,45 @@ pub struct AppState {
     pub tile_slots: Arc<tokio::sync::Semaphore>,
     /// Rendered tiles and plots, keyed by data version.
     pub cache: RenderCache,
+    /// The edit store and current site records (`--store`); `None`: the sites are read-only.
+    pub edits: Option<Arc<crate::edit::Edits>>,
+    /// Bearer tokens of editors and admins (`--tokens`, plus `--admin-token`).
+    pub tokens: Option<crate::edit::Tokens>,
+    /// Limits of the locate process.
+    pub processes: ProcessLimits,
 }
+
+/// Limits of `POST /processes/locate/execution`.
+#[derive(Debug, Clone)]
+pub struct ProcessLimits {
+    /// Largest request body, bytes (413 beyond).
+    pub max_body: u64,
+    /// Most rows one execution takes.
+    pub max_rows: u64,
+    /// Executions running at once (503 beyond).
+    pub slots: Arc<tokio::sync::Semaphore>,
+    /// The configured number of slots, for messages.
+    pub concurrency: usize,
+}
+
+impl ProcessLimits {
+    pub fn new(max_body: u64, max_rows: u64, concurrency: usize) -> ProcessLimits {
+        let concurrency = concurrency.max(1);
+        ProcessLimits {
+            max_body,
+            max_rows,
+            slots: Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            concurrency,
+        }
+    }
+}
+
+/// Default upload limit of the locate process: 4 GiB, about 60 million CSV rows of id,lon,lat.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 4096;
+/// Default row limit of one locate execution.
+pub const DEFAULT_MAX_ROWS: u64 = 50_000_000;
+/// Default number of locate executions at once (each keeps one core busy).
+pub const DEFAULT_LOCATE_CONCURRENCY: usize = 2;
 
 /// Default bound of the render cache: the 48 MB that tiles had, plus 48 MB for plots (the
 /// 200 plots of a few hundred KB that the plot cache held).
@@ -81,7 +130,42 @@ impl AppState {
             plot_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             tile_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             cache: RenderCache::new(DEFAULT_CACHE_MB << 20),
+            edits: None,
+            tokens: None,
+            processes: ProcessLimits::new(
+                DEFAULT_MAX_UPLOAD_MB << 20,
+                DEFAULT_MAX_ROWS,
+                DEFAULT_LOCATE_CONCURRENCY,
+            ),
         }
+    }
+
+    /// Serves the sites from this edit store (the snapshot given to [`AppState::new`] must have
+    /// been built with it, see [`Served::build_with_edits`]).
+    pub fn with_edits(mut self, edits: Arc<crate::edit::Edits>) -> AppState {
+        self.edits = Some(edits);
+        self
+    }
+
+    /// Accepts these bearer tokens for the write and admin routes.
+    pub fn with_tokens(mut self, tokens: crate::edit::Tokens) -> AppState {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Swaps in a snapshot built after an edit, as a reload does.
+    pub fn install(&self, served: Served) -> Arc<Served> {
+        let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        let served = Arc::new(served);
+        self.current.store(served.clone());
+        self.cache.clear();
+        served
+    }
+
+    /// Sets the limits of the locate process.
+    pub fn with_process_limits(mut self, limits: ProcessLimits) -> AppState {
+        self.processes = limits;
+        self
     }
 
     /// Bounds the render cache (tiles and plots together) to `mb` megabytes.
@@ -111,8 +195,22 @@ impl AppState {
     /// Builds a new snapshot from the configuration and swaps it in; on failure the old one
     /// stays and the error is returned.
     pub fn reload(&self) -> Result<Arc<Served>, AtlasError> {
+        // The edit lock first, as a write takes it: a reload re-reads the bundled sites and
+        // applies the store's changes again.
+        let mut edit_state = self.edits.as_ref().map(|e| e.lock());
         let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
-        let served = Arc::new(Served::build(&self.config)?);
+        let served = match (&self.edits, edit_state.as_deref_mut()) {
+            (Some(edits), Some(st)) => {
+                edits
+                    .reread(st)
+                    .map_err(|e| AtlasError::Edits(e.to_string()))?;
+                let served = Served::build_with_edits(&self.config, st)?;
+                edits.publish(st);
+                served
+            }
+            _ => Served::build(&self.config)?,
+        };
+        let served = Arc::new(served);
         self.current.store(served.clone());
         let (hits, misses) = self.cache.counts();
         tracing::info!("render cache before reload: {hits} hits, {misses} misses; cleared");

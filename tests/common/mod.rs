@@ -86,6 +86,8 @@ pub fn data_dir_copy() -> tempfile::TempDir {
         "province_power.csv",
         "renewable_bases.csv",
         "chips.csv",
+        "power_assumptions.csv",
+        "reporting.csv",
     ] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }

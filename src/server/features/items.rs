@@ -7,11 +7,12 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use super::super::html::{respond_html, Link};
 use super::super::http::{
-    base_url, content_crs, get, link, negotiate, only_params, pairs, respond, Format, CSV, GEOJSON,
-    JSON,
+    base_url, content_crs, get, link, negotiate_html, only_params, pairs, respond, Format, CSV,
+    GEOJSON, JSON,
 };
-use super::super::layer::{find_layer, parse_selection, Selection};
+use super::super::layer::{find_layer, parse_selection, Selection, FILTER_PARAMS};
 use super::super::query::{self, SortKey};
 use super::super::{ApiError, AppState};
 use super::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
@@ -50,7 +51,10 @@ fn parse_items_query(
     p: &[(String, String)],
 ) -> Result<ItemsQuery, ApiError> {
     for (k, _) in p {
-        if !ITEMS_PARAMS.contains(&k.as_str()) && !layer.property(k).is_some_and(|d| d.queryable) {
+        if !ITEMS_PARAMS.contains(&k.as_str())
+            && !FILTER_PARAMS.contains(&k.as_str())
+            && !layer.property(k).is_some_and(|d| d.queryable)
+        {
             let q: Vec<&str> = layer
                 .properties
                 .iter()
@@ -58,14 +62,18 @@ fn parse_items_query(
                 .map(|d| d.name)
                 .collect();
             return Err(ApiError::bad_request(format!(
-                "unknown parameter `{k}`; items accept {} and the queryable properties of `{}`: {}",
+                "unknown parameter `{k}`; items accept {}, {} and the queryable properties of `{}`: {}",
                 ITEMS_PARAMS.join(", "),
+                FILTER_PARAMS.join(", "),
                 layer.id,
                 q.join(", ")
             )));
         }
     }
-    let format = negotiate(req, get(p, "f"), true)?;
+    let format = match super::download::asked(req, get(p, "f")) {
+        Some(d) => Format::Download(d),
+        None => negotiate_html(req, get(p, "f"), true)?,
+    };
     let (limit, clamped_from) = match get(p, "limit") {
         None => (DEFAULT_LIMIT, None),
         Some(v) => {
@@ -151,8 +159,10 @@ fn is_null(v: Option<&Value>) -> bool {
 }
 
 /// Indexes of the layer's features that satisfy the query, in output order.
-fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
-    let mut idx: Vec<usize> = match q.bbox {
+pub(super) fn select(layer: &Layer, q: &ItemsQuery) -> Vec<usize> {
+    // The R-tree narrows to `bbox`, or else to the box a spatial CQL2 predicate implies
+    // (the predicate itself is still tested on each candidate).
+    let mut idx: Vec<usize> = match q.bbox.or_else(|| q.sel.envelope()) {
         None => (0..layer.features.len()).collect(),
         Some(b) => layer.features_in(b),
     };
@@ -239,6 +249,11 @@ pub(super) async fn items(
     let layer = find_layer(&served, &path)?;
     let q = parse_items_query(&req, layer, &p)?;
     let idx = select(layer, &q);
+    if let Format::Download(d) = q.format {
+        return Ok(super::download::respond(
+            &req, &served, layer, idx, &q, d, &p,
+        ));
+    }
     let matched = idx.len() as u64;
     let start = q.offset.min(matched) as usize;
     let end = (q.offset.saturating_add(q.limit)).min(matched) as usize;
@@ -257,6 +272,54 @@ pub(super) async fn items(
     }
     let base = base_url(&req);
     let path_s = format!("/collections/{}/items", layer.id);
+    if q.format == Format::Html {
+        let mut paging = Vec::new();
+        if q.offset > 0 {
+            let prev = q
+                .offset
+                .saturating_sub(q.limit)
+                .min(matched.saturating_sub(1));
+            paging.push(Link::new(
+                url_with(
+                    &base,
+                    &path_s,
+                    &p,
+                    &[("offset", prev.to_string()), ("limit", q.limit.to_string())],
+                ),
+                "Previous page",
+            ));
+        }
+        if (end as u64) < matched {
+            paging.push(Link::new(
+                url_with(
+                    &base,
+                    &path_s,
+                    &p,
+                    &[("offset", end.to_string()), ("limit", q.limit.to_string())],
+                ),
+                "Next page",
+            ));
+        }
+        paging.push(Link::new(
+            url_with(&base, &path_s, &p, &[("f", "json".into())]),
+            "This page as GeoJSON",
+        ));
+        paging.push(Link::new(
+            url_with(&base, &path_s, &p, &[("f", "csv".into())]),
+            "This page as CSV",
+        ));
+        let feats: Vec<&LayerFeature> = page.iter().map(|&i| &layer.features[i]).collect();
+        let html = super::pages::items(
+            layer,
+            &base,
+            &feats,
+            matched,
+            start as u64,
+            paging,
+            &q.sel.properties,
+        );
+        return respond_html(&req, &served, &html);
+    }
     let mut links = vec![
         link(
             url_with(&base, &path_s, &p, &[]),
@@ -269,6 +332,12 @@ pub(super) async fn items(
             "alternate",
             CSV,
             "This page as CSV",
+        ),
+        link(
+            url_with(&base, &path_s, &p, &[("f", "html".into())]),
+            "alternate",
+            "text/html",
+            "This page as HTML",
         ),
         link(
             format!("{base}/collections/{}", layer.id),
@@ -361,17 +430,28 @@ pub(super) async fn item(
 ) -> Result<HttpResponse, ApiError> {
     let p = pairs(&req)?;
     only_params(&p, &["f", "crs", "properties", "precision"])?;
-    negotiate(&req, get(&p, "f"), false)?;
+    let format = negotiate_html(&req, get(&p, "f"), false)?;
     let served = state.snapshot();
     let (cid, fid) = path.into_inner();
     let layer = find_layer(&served, &cid)?;
-    let i = layer
-        .feature_index(&fid)
-        .ok_or_else(|| ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`")))?;
+    let edits = state.edits.as_ref().filter(|_| cid == "sites");
+    let i = layer.feature_index(&fid).ok_or_else(|| {
+        if edits.is_some_and(|e| e.is_retired(&fid)) {
+            ApiError::new(
+                actix_web::http::StatusCode::GONE,
+                format!("site `{fid}` was retired (see /collections/sites/items/{fid}/history)"),
+            )
+        } else {
+            ApiError::not_found(format!("no feature `{fid}` in collection `{cid}`"))
+        }
+    })?;
     let q = parse_items_query(&req, layer, &p)?;
     let f = &layer.features[i];
-    let text = feature_text(f, &q)?;
     let base = base_url(&req);
+    if format == Format::Html {
+        return respond_html(&req, &served, &super::pages::item(layer, &base, f));
+    }
+    let text = feature_text(f, &q)?;
     let fid_enc =
         percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC).to_string();
     let links = json!([
@@ -393,5 +473,11 @@ pub(super) async fn item(
     let mut resp = respond(&req, &served, GEOJSON, body);
     let (k, v) = content_crs(q.crs);
     resp.headers_mut().insert(k, v);
+    // An edited collection tags each feature by its version: the If-Match of a write.
+    if let Some(tag) = edits.and_then(|e| e.etag(&fid)) {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&tag) {
+            resp.headers_mut().insert(actix_web::http::header::ETAG, v);
+        }
+    }
     Ok(resp)
 }

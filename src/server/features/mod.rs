@@ -2,16 +2,20 @@
 //! queryables: the collections and their items (GeoJSON or CSV).
 
 mod csv;
+pub mod download;
 mod items;
 pub mod openapi;
+mod pages;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use super::http::{base_url, json_only, link, respond, CSV, GEOJSON, JSON};
-use super::layer::{find_layer, schema};
+use super::html::respond_html;
+use super::http::{base_url, json_or_html, link, respond, Format, CSV, GEOJSON, JSON};
+use super::layer::{find_layer, queryables as layer_queryables};
 use super::{tiles, ApiError, AppState};
 use crate::crs::Crs;
+use crate::export::ExportFormat;
 use crate::layers::Layer;
 
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -22,9 +26,12 @@ pub const MAX_OFFSET: u64 = 10_000_000;
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -72,6 +79,12 @@ fn collection_json(layer: &Layer, base: &str) -> Value {
             link(format!("{base}/collections/{id}"), "self", JSON, "This collection"),
             link(format!("{base}/collections/{id}/items?f=json"), "items", GEOJSON, "Items as GeoJSON"),
             link(format!("{base}/collections/{id}/items?f=csv"), "items", CSV, "Items as CSV"),
+            link(format!("{base}/collections/{id}/items?f=html"), "items", "text/html", "Items as HTML"),
+            link(format!("{base}/collections/{id}?f=html"), "alternate", "text/html", "This collection as HTML"),
+            link(format!("{base}/collections/{id}/items?f=gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every feature as GeoPackage"),
+            link(format!("{base}/collections/{id}/items?f=fgb"), "enclosure", ExportFormat::Fgb.media_type(), "Every feature as FlatGeobuf (with its spatial index)"),
+            link(format!("{base}/collections/{id}/items?f=parquet"), "enclosure", ExportFormat::Parquet.media_type(), "Every feature as GeoParquet 1.1"),
+            link(format!("{base}/downloads/atlas.gpkg"), "enclosure", ExportFormat::Gpkg.media_type(), "Every collection in one GeoPackage"),
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryable properties"),
         ],
     });
@@ -96,11 +109,17 @@ async fn collections(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let base = base_url(&req);
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::collections(&served, &base));
+    }
     let body = json!({
-        "links": [link(format!("{base}/collections"), "self", JSON, "The collections")],
+        "links": [
+            link(format!("{base}/collections"), "self", JSON, "The collections"),
+            link(format!("{base}/collections?f=html"), "alternate", "text/html", "The collections as HTML"),
+        ],
         "crs": Crs::supported_uris(),
         "collections": served.layers.iter().map(|l| collection_json(l, &base)).collect::<Vec<_>>(),
     });
@@ -112,14 +131,18 @@ async fn collection(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let layer = find_layer(&served, &path)?;
+    let base = base_url(&req);
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::collection(layer, &base));
+    }
     Ok(respond(
         &req,
         &served,
         JSON,
-        collection_json(layer, &base_url(&req)).to_string(),
+        collection_json(layer, &base).to_string(),
     ))
 }
 
@@ -128,13 +151,18 @@ async fn queryables(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let layer = find_layer(&served, &path)?;
+    let base = base_url(&req);
+    let schema = layer_queryables(layer, &base);
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::queryables(layer, &base, &schema));
+    }
     Ok(respond(
         &req,
         &served,
         "application/schema+json",
-        schema(layer, true, &base_url(&req)).to_string(),
+        schema.to_string(),
     ))
 }

@@ -6,14 +6,30 @@ use serde_json::{json, Map, Value};
 use super::super::oas::{param, responses, simple, Paths};
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::crs::Crs;
+use crate::export::ExportFormat;
 use crate::layers::{GeometryKind, Layer};
 
 fn common_items_params() -> Vec<Value> {
     vec![
         param(
             "f",
-            "Output format",
-            json!({"type": "string", "enum": ["json", "geojson", "csv"]}),
+            "Output format: a page of GeoJSON, CSV or HTML, or every matching feature as a GeoPackage, FlatGeobuf or GeoParquet file (paged only when limit or offset is given)",
+            json!({"type": "string", "enum": ["json", "geojson", "csv", "html", "gpkg", "fgb", "parquet"]}),
+        ),
+        param(
+            "filter",
+            "CQL2 filter (OGC API - Features Part 3) on the queryables, e.g. status = 'operational' AND S_INTERSECTS(geometry, BBOX(93,42,96,44.5))",
+            json!({"type": "string", "maxLength": crate::filter::MAX_FILTER_BYTES}),
+        ),
+        param(
+            "filter-lang",
+            "Encoding of filter (default cql2-text; cql-text, the draft's name that GDAL sends, is read as cql2-text)",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text"}),
+        ),
+        param(
+            "filter-crs",
+            "CRS of the geometries in filter (default CRS84)",
+            json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()}),
         ),
         param(
             "limit",
@@ -122,15 +138,29 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
         json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
             "responses": responses("application/schema+json", json!({"type": "object"}))}}),
     );
+    let mut items_responses = responses(
+        "application/geo+json",
+        json!({"type": "object", "properties": {
+        "type": {"type": "string"},
+        "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
+        "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+        "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}),
+    );
+    // The file downloads are alternative contents of the same 200 answer.
+    if let Some(content) = items_responses["200"]["content"].as_object_mut() {
+        content.insert("text/csv".into(), json!({"schema": {"type": "string"}}));
+        for f in ExportFormat::ALL {
+            content.insert(
+                f.media_type().into(),
+                json!({"schema": {"type": "string", "format": "binary"}}),
+            );
+        }
+    }
     paths.insert(
         format!("/collections/{id}/items"),
         json!({"get": {"summary": format!("Features of {id}"), "operationId": format!("getFeatures-{id}"),
             "parameters": params,
-            "responses": responses("application/geo+json", json!({"type": "object", "properties": {
-                "type": {"type": "string"},
-                "features": {"type": "array", "items": {"$ref": format!("#/components/schemas/{id}-feature")}},
-                "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
-                "timeStamp": {"type": "string", "format": "date-time"}, "links": {"type": "array"}}}))}}),
+            "responses": items_responses}}),
     );
     paths.insert(
         format!("/collections/{id}/items/{{featureId}}"),

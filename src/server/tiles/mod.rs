@@ -15,7 +15,7 @@ use super::cache::Rendered;
 use super::http::{
     base_url, get, json_only, link, negotiate, only_params, pairs, respond, JSON, VERSION_PARAM,
 };
-use super::layer::{find_layer, parse_selection, schema};
+use super::layer::{find_layer, parse_selection, schema, FILTER_PARAMS};
 use super::{ApiError, AppState, Served};
 use crate::layers::{GeometryKind, Layer, PropType};
 use crate::tiles::{self, TileError, TileId, MAX_ZOOM};
@@ -314,10 +314,11 @@ async fn tile(
     let p = pairs(&req)?;
     for (k, _) in &p {
         let known = matches!(k.as_str(), "f" | "datetime" | "properties" | VERSION_PARAM)
+            || FILTER_PARAMS.contains(&k.as_str())
             || layer.property(k).is_some_and(|d| d.queryable);
         if !known {
             return Err(ApiError::bad_request(format!(
-                "unknown parameter `{k}`; tiles accept f=mvt, datetime, properties, v (data version) and the queryable properties of `{}`",
+                "unknown parameter `{k}`; tiles accept f=mvt, datetime, properties, filter, filter-lang, filter-crs, v (data version) and the queryable properties of `{}`",
                 layer.id
             )));
         }

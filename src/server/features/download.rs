@@ -1,0 +1,90 @@
+//! `f=gpkg|fgb|parquet` on `/collections/{id}/items`: the items' selection (bbox, crs,
+//! properties, datetime, property filters, sortby) written as a GeoPackage, FlatGeobuf or
+//! GeoParquet file and streamed. A download holds every matching feature; `limit` and
+//! `offset` page it only when given.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::super::http::{self, content_crs, get, CSV, GEOJSON, JSON};
+use super::super::negotiation;
+use super::super::stream::ChannelBody;
+use super::super::Served;
+use super::items::ItemsQuery;
+use crate::export::{self, ExportFormat, ExportMeta, LayerExport};
+use crate::layers::Layer;
+
+/// The download format asked for by `f`, or by an Accept header that prefers one of the file
+/// media types to JSON and CSV; `None` leaves the choice to the ordinary negotiation.
+pub(super) fn asked(req: &HttpRequest, f: Option<&str>) -> Option<ExportFormat> {
+    if let Some(f) = f {
+        return ExportFormat::parse(f);
+    }
+    let accept = req.headers().get(header::ACCEPT)?.to_str().ok()?;
+    let mut offers = vec![GEOJSON, JSON, CSV];
+    offers.extend(ExportFormat::ALL.iter().map(|f| f.media_type()));
+    negotiation::choose(Some(accept), &offers).and_then(ExportFormat::from_media_type)
+}
+
+/// What the files record about where they come from.
+pub fn meta(served: &Served, source: String) -> ExportMeta {
+    ExportMeta {
+        version: served.version.clone(),
+        built_at: served
+            .built_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        source,
+    }
+}
+
+/// `Content-Disposition` naming the file.
+pub fn attachment(name: &str) -> (header::HeaderName, HeaderValue) {
+    (
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+            .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+    )
+}
+
+pub(super) fn respond(
+    req: &HttpRequest,
+    served: &std::sync::Arc<Served>,
+    layer: &Layer,
+    mut idx: Vec<usize>,
+    q: &ItemsQuery,
+    format: ExportFormat,
+    p: &[(String, String)],
+) -> HttpResponse {
+    if get(p, "limit").is_some() || get(p, "offset").is_some() {
+        let start = (q.offset as usize).min(idx.len());
+        let end = start.saturating_add(q.limit as usize).min(idx.len());
+        idx = idx[start..end].to_vec();
+    }
+    let precision = get(p, "precision").map(|_| q.precision);
+    let props = q.sel.properties.clone();
+    let crs = q.crs;
+    let id = layer.id;
+    let meta = meta(
+        served,
+        format!(
+            "{}{}",
+            super::super::http::base_url(req),
+            req.uri().path_and_query().map_or("", |pq| pq.as_str())
+        ),
+    );
+    let snapshot = served.clone();
+    let body = ChannelBody::new(move |w| {
+        let layer = snapshot
+            .layer(id)
+            .ok_or_else(|| format!("collection {id} vanished"))?;
+        let l = LayerExport::select(layer, idx, props.as_deref(), crs, precision);
+        export::write_layer(format, &l, &meta, w)?;
+        Ok(())
+    });
+    let mut resp = http::respond_stream(req, served, format.media_type(), body);
+    let (k, v) = content_crs(crs);
+    resp.headers_mut().insert(k, v);
+    let (k, v) = attachment(&format!("{id}.{}", format.name()));
+    resp.headers_mut().insert(k, v);
+    resp
+}

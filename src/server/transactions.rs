@@ -1,0 +1,582 @@
+//! OGC API - Features Part 4 (Create, Replace, Update, Delete) on the `sites` collection, and
+//! the history of the edits (`/collections/sites/items/{id}/history`, `/changes`).
+//!
+//! A write is: check the token, read and validate the feature (the rules of `sites.csv`, the
+//! county from the point, the whole table still valid), commit the change to the store, build
+//! and swap in the new snapshot, then answer. Writes are serialised on the edit lock, which
+//! also makes `If-Match` exact: of concurrent writes with the same tag, one wins.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::auth::{self, Caller};
+use super::http::{base_url, link, GEOJSON, JSON};
+use super::oas::Paths;
+use super::{ApiError, AppState, Served};
+use crate::edit::{
+    check_record, feature_of_record, merge_patch, read_feature, EditState, FieldError, Role,
+};
+use crate::load::SiteRecord;
+use crate::store::NewChange;
+
+/// The one collection that can be written.
+const WRITABLE: &str = "sites";
+/// Largest body accepted.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/collections/{id}/items", web::post().to(create))
+        .route("/collections/{id}/items/{fid}", web::put().to(replace))
+        .route("/collections/{id}/items/{fid}", web::patch().to(update))
+        .route("/collections/{id}/items/{fid}", web::delete().to(retire))
+        .route(
+            "/collections/{id}/items/{fid}/history",
+            web::get().to(history),
+        )
+        .route("/changes", web::get().to(changes));
+}
+
+/// The landing page's link to the feed of changes.
+pub fn links(base: &str) -> Vec<Value> {
+    vec![link(
+        format!("{base}/changes"),
+        "http://www.opengis.net/def/rel/ogc/1.0/changes",
+        JSON,
+        "Changes to the sites, oldest first (?since=N for those after change N)",
+    )]
+}
+
+/// The write routes and the history in the OpenAPI document.
+pub fn openapi_paths(paths: &mut Paths) {
+    let problem = json!({"description": "Error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}}});
+    let feature_body = json!({"required": true, "content": {
+        "application/geo+json": {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}}}});
+    let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "The ETag of the version being changed"});
+    let fid =
+        json!({"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}});
+    let errors = |ok: (&str, &str)| {
+        let mut r = serde_json::Map::new();
+        r.insert(ok.0.into(), json!({"description": ok.1}));
+        for code in [
+            "400", "401", "403", "404", "405", "409", "412", "413", "415", "428", "503",
+        ] {
+            r.insert(code.into(), problem.clone());
+        }
+        Value::Object(r)
+    };
+    let items = paths
+        .entry("/collections/sites/items".to_string())
+        .or_insert_with(|| json!({}));
+    items["post"] = json!({"summary": "Add a site (a GeoJSON Feature with the CSV's properties and at least one source URL); bearer token of an editor", "operationId": "createSite", "security": [{"bearer": []}], "requestBody": feature_body, "responses": errors(("201", "Created; Location names the new feature"))});
+    let item = paths
+        .entry("/collections/sites/items/{featureId}".to_string())
+        .or_insert_with(|| json!({}));
+    item["put"] = json!({"summary": "Replace a site", "operationId": "replaceSite", "security": [{"bearer": []}], "parameters": [fid, if_match], "requestBody": feature_body, "responses": errors(("200", "Replaced"))});
+    item["patch"] = json!({"summary": "Change some properties of a site (JSON merge patch, RFC 7396)", "operationId": "updateSite", "security": [{"bearer": []}], "parameters": [fid, if_match], "requestBody": {"required": true, "content": {"application/merge-patch+json": {"schema": {"type": "object"}}}}, "responses": errors(("200", "Updated"))});
+    item["delete"] = json!({"summary": "Retire a site (a later GET answers 410)", "operationId": "retireSite", "security": [{"bearer": []}], "parameters": [fid, if_match], "responses": errors(("204", "Retired"))});
+    paths.insert(
+        "/collections/sites/items/{featureId}/history".into(),
+        json!({"get": {"summary": "The changes of a site: version, author, time, comment, the fields changed", "operationId": "siteHistory", "parameters": [fid], "responses": {"200": {"description": "History"}, "404": problem}}}),
+    );
+    paths.insert(
+        "/changes".into(),
+        json!({"get": {"summary": "Changes to the sites after change `since`, oldest first", "operationId": "getChanges", "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0}}], "responses": {"200": {"description": "Changes"}, "400": problem}}}),
+    );
+}
+
+/// The edits and the caller of a write, or why there is none.
+fn writer(
+    req: &HttpRequest,
+    state: &AppState,
+    collection: &str,
+) -> Result<(std::sync::Arc<crate::edit::Edits>, Caller), ApiError> {
+    if collection != WRITABLE {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("collection `{collection}` is read-only; only `{WRITABLE}` can be written"),
+        ));
+    }
+    let (Some(edits), Some(_)) = (&state.edits, &state.tokens) else {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server is read-only: writes need --store FILE and --tokens FILE at start-up",
+        ));
+    };
+    let caller = auth::require(req, state, Role::Editor)?;
+    Ok((edits.clone(), caller))
+}
+
+fn body_json(req: &HttpRequest, body: &[u8], merge: bool) -> Result<Value, ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let allowed: &[&str] = if merge {
+        &["application/merge-patch+json", "application/json"]
+    } else {
+        &["application/geo+json", "application/json"]
+    };
+    if !allowed.contains(&ct.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Type {ct:?} not accepted; send {}",
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+}
+
+fn invalid(errors: &[FieldError]) -> ApiError {
+    let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    ApiError::bad_request(format!("the feature was not accepted: {}", list.join("; ")))
+}
+
+/// Reads the body, refusing more than [`MAX_BODY`] bytes (413) before reading it all.
+async fn read_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    match payload.to_bytes_limited(MAX_BODY).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => Err(ApiError::bad_request(format!("reading the body: {e}"))),
+        Err(_) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a feature body may be at most {MAX_BODY} bytes"),
+        )),
+    }
+}
+
+/// The `If-Match` header's value.
+fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The `If-Match` check of PUT, PATCH and DELETE: 428 without one, 412 when stale.
+fn check_if_match(given: Option<&str>, current: &str) -> Result<(), ApiError> {
+    let Some(given) = given else {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "send If-Match with the ETag of the version you are changing (GET the feature for it)",
+        ));
+    };
+    let hit = given
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current);
+    if hit {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!("the feature changed since that version: its ETag is now {current}; GET it again and reapply your change"),
+        ))
+    }
+}
+
+fn comment(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("X-Change-Comment")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().chars().take(2000).collect::<String>())
+        .filter(|s| !s.is_empty())
+}
+
+/// Validates `record` as the new version of `id` (`None`: a retirement), commits it, swaps in
+/// the new snapshot and returns the warnings and the new ETag.
+fn commit(
+    state: &AppState,
+    edits: &crate::edit::Edits,
+    st: &mut EditState,
+    id: &str,
+    record: Option<(SiteRecord, Vec<FieldError>)>,
+    author: &str,
+    comment: Option<String>,
+) -> Result<(Vec<FieldError>, Option<String>), ApiError> {
+    let served = state.snapshot();
+    let mut warnings = Vec::new();
+    // The shape's errors and the rules' errors are reported together.
+    let record = match record {
+        None => None,
+        Some((mut r, mut errors)) => {
+            match check_record(&mut r, &served.atlas) {
+                Ok(w) => warnings = w,
+                Err(e) => errors.extend(e),
+            }
+            if !errors.is_empty() {
+                return Err(invalid(&errors));
+            }
+            Some(r)
+        }
+    };
+    let before_pos = st.position(id);
+    let mut next = st.records.clone();
+    match (before_pos, &record) {
+        (Some(i), Some(r)) => next[i] = r.clone(),
+        (None, Some(r)) => next.push(r.clone()),
+        (Some(i), None) => {
+            next.remove(i);
+        }
+        (None, None) => {}
+    }
+    let old_errors = EditState::table_errors(&st.records);
+    let mut new_errors = EditState::table_errors(&next);
+    for e in &old_errors {
+        if let Some(k) = new_errors.iter().position(|n| n == e) {
+            new_errors.remove(k);
+        }
+    }
+    if !new_errors.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "the change would leave the table with errors: {}",
+                new_errors.join("; ")
+            ),
+        ));
+    }
+    let change = edits
+        .store
+        .append(NewChange {
+            feature_id: id.to_string(),
+            author: author.to_string(),
+            comment,
+            before: before_pos.map(|i| st.records[i].to_json()),
+            after: record.as_ref().map(SiteRecord::to_json),
+        })
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the change could not be stored, nothing was changed: {e}"),
+            )
+            .caused_by(e)
+        })?;
+    let mut record = record;
+    if let Some(r) = record.as_mut() {
+        r.origin = format!("{} change {}", edits.store.path().display(), change.seq);
+    }
+    st.apply(&change, record);
+    // The change is durable from here; a failed rebuild leaves the old snapshot served until
+    // the next write or reload, and says so.
+    match Served::build_with_edits(&state.config, st) {
+        Ok(s) => {
+            state.install(s);
+            edits.publish(st);
+        }
+        Err(e) => {
+            tracing::error!(
+                "change {} stored but the atlas did not rebuild: {e}",
+                change.seq
+            );
+            return Err(ApiError::internal(format!(
+                "change {} was stored but the atlas could not be rebuilt: {e}",
+                change.seq
+            )));
+        }
+    }
+    Ok((warnings, st.etag(id)))
+}
+
+fn written(
+    status: StatusCode,
+    etag: Option<String>,
+    location: Option<String>,
+    body: Value,
+) -> HttpResponse {
+    let mut b = HttpResponse::build(status);
+    if let Some(t) = etag {
+        b.insert_header((header::ETAG, t));
+    }
+    if let Some(l) = location {
+        b.insert_header((header::LOCATION, l));
+    }
+    b.insert_header((header::CACHE_CONTROL, "no-store"));
+    b.content_type(GEOJSON).body(body.to_string())
+}
+
+fn feature_url(req: &HttpRequest, id: &str) -> String {
+    let enc = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
+    format!("{}/collections/{WRITABLE}/items/{enc}", base_url(req))
+}
+
+fn answer(record: &SiteRecord, warnings: &[FieldError]) -> Value {
+    let mut f = feature_of_record(record);
+    if !warnings.is_empty() {
+        f["warnings"] = json!(warnings);
+    }
+    f
+}
+
+async fn create(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (edits, caller) = writer(&req, &state, &path)?;
+    let body = read_body(payload).await?;
+    let json = body_json(&req, &body, false)?;
+    let record = read_feature(&json, "request");
+    let id = record.0.id().to_string();
+    let state2 = state.clone();
+    let comment = comment(&req);
+    let author = caller.name.clone();
+    let (etag, rec, warnings) = web::block(move || {
+        let mut st = edits.lock();
+        if st.position(&id).is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("a site with id `{id}` exists; PUT or PATCH it instead"),
+            ));
+        }
+        let (warnings, etag) = commit(
+            &state2,
+            &edits,
+            &mut st,
+            &id,
+            Some(record),
+            &author,
+            comment,
+        )?;
+        let rec = st.records[st.position(&id).expect("just added")].clone();
+        Ok((etag, rec, warnings))
+    })
+    .await??;
+    let loc = feature_url(&req, rec.id());
+    Ok(written(
+        StatusCode::CREATED,
+        etag,
+        Some(loc),
+        answer(&rec, &warnings),
+    ))
+}
+
+/// PUT and PATCH: `make` turns the current record and the body into the new record.
+async fn change(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    merge: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (cid, fid) = path.into_inner();
+    let (edits, caller) = writer(&req, &state, &cid)?;
+    let body = read_body(payload).await?;
+    let json = body_json(&req, &body, merge)?;
+    let state2 = state.clone();
+    let comment = comment(&req);
+    let if_match = if_match(&req);
+    let (etag, rec, warnings) = web::block(move || {
+        let mut st = edits.lock();
+        let Some(pos) = st.position(&fid) else {
+            return Err(missing(&st, &fid));
+        };
+        check_if_match(if_match.as_deref(), &st.etag(&fid).expect("present"))?;
+        let feature = if merge {
+            let mut f = feature_of_record(&st.records[pos]);
+            merge_patch(&mut f, &json);
+            f
+        } else {
+            json
+        };
+        let mut record = read_feature(&feature, "request");
+        match record.0.get("id") {
+            None => record.0.set("id", Some(fid.clone())),
+            Some(id) if id != fid => record.1.push(FieldError {
+                field: "id".into(),
+                reason: format!("differs from the id in the path ({fid}); ids cannot change"),
+                value: Some(id.to_string()),
+            }),
+            Some(_) => {}
+        }
+        let (warnings, etag) = commit(
+            &state2,
+            &edits,
+            &mut st,
+            &fid,
+            Some(record),
+            &caller.name,
+            comment,
+        )?;
+        let rec = st.records[st.position(&fid).expect("kept")].clone();
+        Ok((etag, rec, warnings))
+    })
+    .await??;
+    let loc = feature_url(&req, rec.id());
+    Ok(written(
+        StatusCode::OK,
+        etag,
+        Some(loc),
+        answer(&rec, &warnings),
+    ))
+}
+
+async fn replace(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change(req, path, payload, state, false).await
+}
+
+async fn update(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change(req, path, payload, state, true).await
+}
+
+fn missing(st: &EditState, fid: &str) -> ApiError {
+    if st.retired.contains(fid) {
+        ApiError::new(
+            StatusCode::GONE,
+            format!("site `{fid}` was retired (see its history)"),
+        )
+    } else {
+        ApiError::not_found(format!("no feature `{fid}` in collection `{WRITABLE}`"))
+    }
+}
+
+async fn retire(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (cid, fid) = path.into_inner();
+    let (edits, caller) = writer(&req, &state, &cid)?;
+    let state2 = state.clone();
+    let comment = comment(&req);
+    let if_match = if_match(&req);
+    web::block(move || {
+        let mut st = edits.lock();
+        if st.position(&fid).is_none() {
+            return Err(missing(&st, &fid));
+        }
+        check_if_match(if_match.as_deref(), &st.etag(&fid).expect("present"))?;
+        commit(&state2, &edits, &mut st, &fid, None, &caller.name, comment)?;
+        Ok(())
+    })
+    .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Fields whose text differs between two stored records.
+fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let keys = crate::load::SITE_COLUMNS;
+    keys.iter()
+        .filter(|k| {
+            let get = |v: Option<&Value>| v.and_then(|v| v.get(**k)).cloned();
+            get(before).filter(|v| !v.is_null()) != get(after).filter(|v| !v.is_null())
+        })
+        .map(|k| k.to_string())
+        .collect()
+}
+
+fn change_json(c: &crate::store::Change, base: &str) -> Value {
+    let kind = match (&c.before, &c.after) {
+        (None, Some(_)) => "create",
+        (Some(_), None) => "retire",
+        _ => "update",
+    };
+    json!({
+        "change": c.seq,
+        "id": c.feature_id,
+        "version": c.version,
+        "kind": kind,
+        "author": c.author,
+        "time": c.time,
+        "comment": c.comment,
+        "fields_changed": changed_fields(c.before.as_ref(), c.after.as_ref()),
+        "before": c.before,
+        "after": c.after,
+        "links": [link(format!("{base}/collections/{WRITABLE}/items/{}", c.feature_id), "item", GEOJSON, "The site")],
+    })
+}
+
+async fn history(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (cid, fid) = path.into_inner();
+    let served = state.snapshot();
+    let Some(edits) = state.edits.clone() else {
+        if cid == WRITABLE && served.atlas.site_by_id(&fid).is_some() {
+            return Ok(HttpResponse::Ok().content_type(JSON).body(
+                json!({"id": fid, "versions": [], "note": "this server keeps no edit store (--store)"}).to_string(),
+            ));
+        }
+        return Err(ApiError::not_found(format!(
+            "no history of `{fid}` in `{cid}`"
+        )));
+    };
+    if cid != WRITABLE {
+        return Err(ApiError::not_found(format!(
+            "collection `{cid}` has no history (only `{WRITABLE}` is edited)"
+        )));
+    }
+    let fid2 = fid.clone();
+    let list = web::block(move || edits.store.history(&fid2))
+        .await?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).caused_by(e))?;
+    if list.is_empty() && served.atlas.site_by_id(&fid).is_none() {
+        return Err(ApiError::not_found(format!(
+            "no feature `{fid}` in `{WRITABLE}`"
+        )));
+    }
+    let base = base_url(&req);
+    Ok(HttpResponse::Ok().content_type(JSON).body(
+        json!({"id": fid, "versions": list.iter().map(|c| change_json(c, &base)).collect::<Vec<_>>()}).to_string(),
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct ChangesQuery {
+    since: Option<i64>,
+}
+
+async fn changes(
+    req: HttpRequest,
+    q: web::Query<ChangesQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let since = q.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::bad_request(
+            "since: expected a change number, 0 or more",
+        ));
+    }
+    let Some(edits) = state.edits.clone() else {
+        return Ok(HttpResponse::Ok().content_type(JSON).body(
+            json!({"changes": [], "last": 0, "note": "this server keeps no edit store (--store)"})
+                .to_string(),
+        ));
+    };
+    let list = web::block(move || edits.store.changes_since(since))
+        .await?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).caused_by(e))?;
+    let base = base_url(&req);
+    let last = list.last().map_or(since, |c| c.seq);
+    Ok(HttpResponse::Ok().content_type(JSON).body(
+        json!({"changes": list.iter().map(|c| change_json(c, &base)).collect::<Vec<_>>(), "last": last}).to_string(),
+    ))
+}

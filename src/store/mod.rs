@@ -1,0 +1,273 @@
+//! The durable store of edits: an SQLite file (WAL, `synchronous=FULL`) holding every change to
+//! a site, in order, with its author, time, comment and the whole record before and after.
+//!
+//! The store is the only thing a write changes on disk; the bundled `sites.csv` stays as
+//! released, and start-up applies the changes to it in order (see [`crate::edit`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The store could not be opened, read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("edit store {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("edit store {path}: change {seq} holds invalid JSON: {reason}")]
+    Corrupt {
+        path: PathBuf,
+        seq: i64,
+        reason: String,
+    },
+}
+
+/// One committed change to a site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Position in the store, 1, 2, ...: the order changes are applied in.
+    pub seq: i64,
+    pub feature_id: String,
+    /// The site's version after this change (1 for its first change).
+    pub version: i64,
+    /// The name of the token that wrote it.
+    pub author: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub comment: Option<String>,
+    /// The record before (`None` for a creation) and after (`None` for a retirement).
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A change to append (its number, version and time are given by the store).
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub feature_id: String,
+    pub author: String,
+    pub comment: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The SQLite store; one connection, used by one writer at a time.
+pub struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.path.display())
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    feature_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    time TEXT NOT NULL,
+    comment TEXT,
+    before TEXT,
+    after TEXT,
+    UNIQUE (feature_id, version)
+);
+";
+
+impl Store {
+    /// Opens the store, creating the file and its table on first use.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        // WAL: readers never block the writer; FULL: a commit is on disk before it returns, so
+        // nothing is acknowledged that a crash or power cut could lose.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every change after `since`, in order.
+    pub fn changes_since(&self, since: i64) -> Result<Vec<Change>, StoreError> {
+        self.query(
+            "SELECT seq, feature_id, version, author, time, comment, before, after FROM changes WHERE seq > ?1 ORDER BY seq",
+            params![since],
+        )
+    }
+
+    /// The changes of one site, oldest first.
+    pub fn history(&self, feature_id: &str) -> Result<Vec<Change>, StoreError> {
+        self.query(
+            "SELECT seq, feature_id, version, author, time, comment, before, after FROM changes WHERE feature_id = ?1 ORDER BY seq",
+            params![feature_id],
+        )
+    }
+
+    fn query(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Change>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, feature_id, version, author, time, comment, before, after) =
+                row.map_err(|e| self.err(e))?;
+            let parse = |t: Option<String>| -> Result<Option<Value>, StoreError> {
+                t.map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        seq,
+                        reason: e.to_string(),
+                    })
+            };
+            out.push(Change {
+                seq,
+                feature_id,
+                version,
+                author,
+                time,
+                comment,
+                before: parse(before)?,
+                after: parse(after)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Appends a change in one transaction; when this returns `Ok` the change is on disk.
+    pub fn append(&self, change: NewChange) -> Result<Change, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let last: Option<i64> = tx
+            .query_row(
+                "SELECT max(version) FROM changes WHERE feature_id = ?1",
+                params![change.feature_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .flatten();
+        let version = last.unwrap_or(0) + 1;
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+        tx.execute(
+            "INSERT INTO changes (feature_id, version, author, time, comment, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                change.feature_id,
+                version,
+                change.author,
+                time,
+                change.comment,
+                text(&change.before),
+                text(&change.after)
+            ],
+        )
+        .map_err(|e| self.err(e))?;
+        let seq = tx.last_insert_rowid();
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(Change {
+            seq,
+            feature_id: change.feature_id,
+            version,
+            author: change.author,
+            time,
+            comment: change.comment,
+            before: change.before,
+            after: change.after,
+        })
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or what is wrong.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_and_reads_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edits.sqlite");
+        let store = Store::open(&path).unwrap();
+        let a = store
+            .append(NewChange {
+                feature_id: "xj-a".into(),
+                author: "ed".into(),
+                comment: Some("new".into()),
+                before: None,
+                after: Some(serde_json::json!({"id": "xj-a"})),
+            })
+            .unwrap();
+        let b = store
+            .append(NewChange {
+                feature_id: "xj-a".into(),
+                author: "ed".into(),
+                comment: None,
+                before: a.after.clone(),
+                after: None,
+            })
+            .unwrap();
+        assert_eq!((a.seq, a.version, b.seq, b.version), (1, 1, 2, 2));
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.changes_since(0).unwrap(), vec![a.clone(), b.clone()]);
+        assert_eq!(store.changes_since(1).unwrap(), vec![b]);
+        assert_eq!(store.history("xj-b").unwrap(), vec![]);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+}
