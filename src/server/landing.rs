@@ -59,6 +59,18 @@ async fn landing(
             "The web map",
         ),
         link(
+            format!("{base}/embed"),
+            "alternate",
+            "text/html",
+            "The map alone, for an iframe (view, layers and metric from the URL hash)",
+        ),
+        link(
+            format!("{base}/data-version"),
+            "describedby",
+            JSON,
+            "The data version every response names (Data-Version header, ETags)",
+        ),
+        link(
             format!("{base}/conformance"),
             "conformance",
             JSON,
