@@ -588,7 +588,21 @@ fn sigkill_loses_no_acknowledged_write() {
                     }
                 });
             }
-            std::thread::sleep(Duration::from_millis(500 + next() % 4000));
+            // Kill at a random moment after this round's first acknowledged write, so that
+            // every round has something to lose however slow the machine is.
+            let count = || acked.lock().unwrap().iter().map(Vec::len).sum::<usize>();
+            let before = count();
+            for _ in 0..6000 {
+                if count() > before {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert!(
+                count() > before,
+                "no write acknowledged within 300 s in round {round}"
+            );
+            std::thread::sleep(Duration::from_millis(next() % 3000));
             // SIGKILL: no chance to flush anything.
             srv.child.kill().unwrap();
             stop.store(true, Ordering::Relaxed);
