@@ -104,6 +104,16 @@ pub fn read_feature(body: &Value, origin: &str) -> (SiteRecord, Vec<FieldError>)
             &empty
         }
     };
+    // A feature read from the layer and sent back carries a derived PFLOPS figure as
+    // `reported_pflops`: writing it would turn an estimate into a reported figure.
+    if props.get("pflops_derived") == Some(&Value::Bool(true))
+        && props.get("reported_pflops").is_some_and(|v| !v.is_null())
+    {
+        errors.push(FieldError::new(
+            "reported_pflops",
+            "the layer derived this figure from chip_count and chips.csv (pflops_derived is true); send reported_pflops only as a source reports it (null when none does)",
+        ));
+    }
     let mut unknown = Vec::new();
     for (key, value) in props {
         let column = if key == "province" {
