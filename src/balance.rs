@@ -343,7 +343,8 @@ pub fn balance(atlas: &Atlas, level: BalanceLevel, ov: Overrides) -> Vec<Balance
             let mw = |f: Fuel| {
                 by_fuel
                     .as_ref()
-                    .map(|v| v.iter().filter(|x| x.0 == f).map(|x| x.1).sum::<f64>())
+                    // `+ 0.0`: an empty f64 sum is -0.0.
+                    .map(|v| v.iter().filter(|x| x.0 == f).map(|x| x.1).sum::<f64>() + 0.0)
             };
             let cov = prov.map(|p| coverage(atlas, p));
             // The province level uses the provincial statistics where they exist.

@@ -397,8 +397,8 @@ fn chip_tflops(c: &Chip) -> Option<f64> {
 }
 
 /// The chips.csv models a site's `chip_model` text names (by name or alias, as whole words).
-/// Several models are kept only when they agree on TDP and throughput ("H100/H200"); otherwise
-/// the text is ambiguous and nothing is returned.
+/// Several models are kept only when they agree on TDP and throughput ("H100/H200"); otherwise,
+/// or when a listed model is unknown to chips.csv, the text is ambiguous and nothing is returned.
 pub fn match_chips<'c>(text: &str, chips: &'c [Chip]) -> Vec<&'c Chip> {
     let hay = text.to_lowercase();
     let found: Vec<&Chip> = chips
@@ -409,6 +409,24 @@ pub fn match_chips<'c>(text: &str, chips: &'c [Chip]) -> Vec<&'c Chip> {
                 .any(|n| contains_words(&hay, &n.to_lowercase()))
         })
         .collect();
+    // A list of models (the curated tables separate them with ';' or ',') is usable only when
+    // every listed model is known: a count over a mix with unknown models has no known power.
+    let parts: Vec<&str> = hay
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > 1
+        && parts.iter().any(|p| {
+            !found.iter().any(|c| {
+                std::iter::once(&c.chip)
+                    .chain(&c.aliases)
+                    .any(|n| contains_words(p, &n.to_lowercase()))
+            })
+        })
+    {
+        return Vec::new();
+    }
     let agree = found
         .windows(2)
         .all(|w| w[0].tdp_w == w[1].tdp_w && chip_tflops(w[0]) == chip_tflops(w[1]));
