@@ -19,10 +19,15 @@ fn main() {
         println!("cargo:rerun-if-changed={p}");
     }
     println!("cargo:rerun-if-env-changed=COMPUTE_ATLAS_SKIP_WEB_BUILD");
+    println!("cargo:rerun-if-env-changed=COMPUTE_ATLAS_REQUIRE_EXTERNAL");
     let dist = Path::new("web/dist");
     let skip = std::env::var_os("COMPUTE_ATLAS_SKIP_WEB_BUILD").is_some_and(|v| v == "1");
     if !skip && Path::new("web/package.json").exists() {
         if let Err(e) = build_web() {
+            // CI (and anyone who sets COMPUTE_ATLAS_REQUIRE_EXTERNAL=1) must not test a stale map.
+            if std::env::var_os("COMPUTE_ATLAS_REQUIRE_EXTERNAL").is_some_and(|v| v == "1") {
+                panic!("web map not built: {e}");
+            }
             println!("cargo:warning=web map not built: {e}");
         }
     }
@@ -54,7 +59,11 @@ fn npm(args: &[&str]) -> Result<(), String> {
 }
 
 fn build_web() -> Result<(), String> {
-    if !Path::new("web/node_modules").exists() {
+    // npm writes node_modules/.package-lock.json on install: older than the lock file means a
+    // dependency was added or changed since (a merge, a pull).
+    let modified = |p: &str| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified("web/node_modules/.package-lock.json");
+    if installed.is_none() || installed < modified("web/package-lock.json") {
         npm(&["ci", "--no-audit", "--no-fund"])?;
     }
     npm(&["run", "build"])

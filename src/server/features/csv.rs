@@ -3,7 +3,7 @@
 
 use super::super::http::csv_cell;
 use super::super::ApiError;
-use super::items::ItemsQuery;
+use super::selection::ItemsQuery;
 use crate::crs;
 use crate::layers::{self, FeatureGeometry, GeometryKind, Layer};
 

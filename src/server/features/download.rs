@@ -6,25 +6,12 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::super::http::{self, content_crs, get, CSV, GEOJSON, JSON};
-use super::super::negotiation;
+use super::super::http::{self, content_crs, get};
 use super::super::stream::ChannelBody;
 use super::super::Served;
-use super::items::ItemsQuery;
+use super::selection::ItemsQuery;
 use crate::export::{self, ExportFormat, ExportMeta, LayerExport};
 use crate::layers::Layer;
-
-/// The download format asked for by `f`, or by an Accept header that prefers one of the file
-/// media types to JSON and CSV; `None` leaves the choice to the ordinary negotiation.
-pub(super) fn asked(req: &HttpRequest, f: Option<&str>) -> Option<ExportFormat> {
-    if let Some(f) = f {
-        return ExportFormat::parse(f);
-    }
-    let accept = req.headers().get(header::ACCEPT)?.to_str().ok()?;
-    let mut offers = vec![GEOJSON, JSON, CSV];
-    offers.extend(ExportFormat::ALL.iter().map(|f| f.media_type()));
-    negotiation::choose(Some(accept), &offers).and_then(ExportFormat::from_media_type)
-}
 
 /// What the files record about where they come from.
 pub fn meta(served: &Served, source: String) -> ExportMeta {

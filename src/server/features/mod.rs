@@ -6,6 +6,7 @@ pub mod download;
 mod items;
 pub mod openapi;
 mod pages;
+mod selection;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
