@@ -677,10 +677,11 @@ print("owslib ok")
 
 #[test]
 fn owslib_creates_updates_and_deletes() {
-    let has_owslib = Command::new("python3")
-        .args(["-c", "import owslib.ogcapi.features"])
-        .status()
-        .is_ok_and(|s| s.success());
+    let has_owslib =
+        Command::new(std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into()))
+            .args(["-c", "import owslib.ogcapi.features"])
+            .status()
+            .is_ok_and(|s| s.success());
     if !has_owslib {
         let msg = "python3 with OWSLib not found (pip install owslib)";
         if std::env::var("COMPUTE_ATLAS_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
@@ -693,15 +694,16 @@ fn owslib_creates_updates_and_deletes() {
     let tokens = dir.path().join("tokens");
     let alice = token(&tokens, "alice", "editor");
     let srv = start(Some(&dir.path().join("edits.sqlite")), Some(&tokens));
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            OWSLIB_SCRIPT,
-            &format!("http://127.0.0.1:{}", srv.port),
-            &alice,
-        ])
-        .output()
-        .unwrap();
+    let out =
+        Command::new(std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into()))
+            .args([
+                "-c",
+                OWSLIB_SCRIPT,
+                &format!("http://127.0.0.1:{}", srv.port),
+                &alice,
+            ])
+            .output()
+            .unwrap();
     assert!(
         out.status.success(),
         "{}{}",

@@ -12,6 +12,7 @@ mod compile;
 mod eval;
 mod limits;
 mod locate;
+mod ops;
 
 use std::fmt;
 
