@@ -254,6 +254,10 @@ fn every_status_code_of_the_write_routes() {
     )
     .unwrap();
     assert_eq!(r.status, 401, "{}", r.body);
+    // RFC 6750: the 401 names the scheme to use.
+    assert!(r
+        .header("www-authenticate")
+        .is_some_and(|v| v.starts_with("Bearer")));
     let r = Editor {
         port,
         auth: "not-a-token",

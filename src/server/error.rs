@@ -143,9 +143,13 @@ impl ResponseError for ApiError {
         if let Some(p) = &self.filter_position {
             body["position"] = (**p).clone();
         }
-        HttpResponse::build(self.status)
-            .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-            .body(body.to_string())
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: a 401 names the scheme the client should use.
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"compute-atlas\""));
+        }
+        res.body(body.to_string())
     }
 }
 
