@@ -261,6 +261,16 @@ async function main() {
       const bases = await page.evaluate(async (id) => (await (await fetch(`/collections/sites/items/${id}?f=json`)).json()).properties.renewable_base_names, KNOWN_SITE);
       assert(bases, `${KNOWN_SITE} lies in no renewable base according to the API`);
       for (const b of bases.split(' | ')) assert(text.includes(b), `site panel does not name the base ${b}`);
+      // The power estimate is shown as one, with its range as the API gives it (formatted as the
+      // page formats numbers: fewer decimals for larger values).
+      const est = await page.evaluate(async (id) => (await (await fetch(`/collections/sites/items/${id}?f=json`)).json()).properties, KNOWN_SITE);
+      assert(/Power estimate/.test(text), 'no power estimate row in the site panel');
+      if (typeof est.power_mw_central === 'number') {
+        const v = est.power_mw_central;
+        const d = v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3;
+        const want = `central ${v.toLocaleString('en-GB', { maximumFractionDigits: d })}`;
+        assert(text.includes(want) && /estimate \S+–\S+/.test(text), `site panel lacks "${want}"`);
+      }
     });
 
     await check('clicking a county opens its figures and site list', async () => {

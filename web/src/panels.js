@@ -43,6 +43,20 @@ export function renderOverview() {
       .map(siteButton).join('')}</ul>`).join('') : '<p>No site matches the filters.</p>');
 }
 
+// The estimated draw is never a reported figure: say so, with its range and what it rests on.
+const BASIS_TEXT = {
+  reported_power_mw: 'the reported power',
+  chips: 'chips × chip power × server overhead × PUE',
+  servers: 'servers × server power × PUE',
+  pflops: 'PFLOPS ÷ chip throughput × chip power × PUE',
+};
+function powerEstimate(p) {
+  if (!isNum(p.power_mw_central)) return UNKNOWN;
+  const basis = BASIS_TEXT[p.power_basis] || p.power_basis || 'unknown basis';
+  const model = p.power_chip_model ? `, ${p.power_chip_model}` : '';
+  return `estimate ${fmtNum(p.power_mw_low)}–${fmtNum(p.power_mw_high)} (central ${fmtNum(p.power_mw_central)}), from ${basis}${model}`;
+}
+
 export function renderSite(id) {
   const f = data.siteById.get(id);
   if (!f) return renderOverview();
@@ -73,6 +87,7 @@ export function renderSite(id) {
         ['Servers', fmtNum(p.server_count)],
         ['Racks', `${fmtNum(p.racks)}${isNum(p.racks) && p.racks_scope ? ` (${p.racks_scope})` : ''}`],
         ['Power (MW)', fmtNum(p.power_mw)],
+        ['Power estimate (MW)', powerEstimate(p)],
         ['Investment', fmtCny(p.investment_cny)],
         ['Confidence', fmtText(p.confidence)],
         ['County', p.county_en ? p.county_en : p.located_county_en ? `${p.located_county_en} (where the point falls; not reported)` : UNKNOWN],
