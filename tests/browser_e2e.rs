@@ -23,6 +23,23 @@ impl Drop for Server {
     }
 }
 
+/// tests/browser with its Playwright installed (npm ci on first use), or `None` after
+/// `skip_or_fail` has said why.
+fn playwright(root: &Path) -> Option<std::path::PathBuf> {
+    let browser_dir = root.join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser_dir)
+            .status();
+        if !ok.is_ok_and(|s| s.success()) {
+            skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
+            return None;
+        }
+    }
+    Some(browser_dir)
+}
+
 #[test]
 fn web_map_in_headless_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -38,21 +55,10 @@ fn web_map_in_headless_chromium() {
         index.contains("<script"),
         "web/dist was not built by build.rs (is npm installed?)"
     );
-    let browser_dir = root.join("tests/browser");
-    if !browser_dir.join("node_modules/playwright-core").exists() {
-        let ok = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&browser_dir)
-            .status();
-        if !ok.is_ok_and(|s| s.success()) {
-            return skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
-        }
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let Some(browser_dir) = playwright(root) else {
+        return;
+    };
+    let port = common::free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
     let plants = common::plant_files().unwrap_or_default();
@@ -112,16 +118,9 @@ fn published_folder_on_nginx_in_headless_chromium() {
     if !common::nginx::available() {
         return;
     }
-    let browser_dir = root.join("tests/browser");
-    if !browser_dir.join("node_modules/playwright-core").exists() {
-        let ok = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&browser_dir)
-            .status();
-        if !ok.is_ok_and(|s| s.success()) {
-            return skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
-        }
-    }
+    let Some(browser_dir) = playwright(root) else {
+        return;
+    };
     let out = tempfile::tempdir().unwrap();
     let site = out.path().join("atlas");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
@@ -167,7 +166,7 @@ fn published_folder_on_nginx_in_headless_chromium() {
     }
     let frame_dir = out.path().join("frame");
     std::fs::create_dir(&frame_dir).unwrap();
-    let atlas_port = common::nginx::free_port();
+    let atlas_port = common::free_port();
     std::fs::write(
         frame_dir.join("frame.html"),
         format!("<!doctype html><html><body><iframe src=\"http://127.0.0.1:{atlas_port}/atlas/embed.html\" width=\"600\" height=\"400\"></iframe></body></html>"),

@@ -117,16 +117,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(store: Option<&Path>, tokens: Option<&Path>) -> Server {
-    let port = free_port();
+    let port = common::free_port();
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--data")

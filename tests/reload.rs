@@ -24,11 +24,7 @@ fn start(data: &Path, extra: &[&str]) -> Server {
 }
 
 fn start_with(data: &Path, extra: &[&str]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
         .args([
             "serve",

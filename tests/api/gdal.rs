@@ -71,11 +71,7 @@ fn gdal_reads_every_layer() {
     if !have_gdal() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
     for f in common::plant_files().unwrap_or_default() {
@@ -182,11 +178,7 @@ fn gdal_where_is_sent_as_a_cql2_filter() {
     if !have_gdal() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();

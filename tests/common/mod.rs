@@ -10,6 +10,15 @@ use compute_atlas::{Atlas, AtlasConfig};
 pub mod http;
 pub mod nginx;
 
+/// A free loopback port for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")
         .map(PathBuf::from)

@@ -25,15 +25,6 @@ impl Drop for Nginx {
     }
 }
 
-/// A free loopback port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `true` when nginx is installed; else says so loudly (and fails under
 /// `COMPUTE_ATLAS_REQUIRE_EXTERNAL=1`).
 pub fn available() -> bool {
@@ -54,7 +45,7 @@ impl Nginx {
     /// temporary folder.
     pub fn start(http_body: &str) -> Nginx {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = super::free_port();
         let d = dir.path().display();
         // As root the workers would run as `nobody`, who cannot read a test's private temporary
         // folders.
