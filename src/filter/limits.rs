@@ -2,6 +2,10 @@
 //! expression it returns are recursive: nesting depth turns into stack depth. Parentheses
 //! (or JSON nesting) and operators are counted on the raw text, outside quoted strings, so a
 //! filter that could exhaust a request worker's stack never reaches the parser.
+//!
+//! Balanced nesting is not enough: pest backtracks, and some short unbalanced texts (nested
+//! open parentheses between `-` and `/`) make it try exponentially many alternatives. pest's
+//! call budget turns that into an error after a bounded amount of work.
 
 use super::locate::{char_position, Source};
 use super::{FilterError, FilterLang};
@@ -14,6 +18,12 @@ pub const MAX_DEPTH: usize = 32;
 /// Most operators (comparisons, arithmetic, AND, OR, NOT, LIKE, IN, BETWEEN, IS) in one
 /// cql2-text filter. A chain of operators nests as deep as it is long.
 pub const MAX_OPERATORS: usize = 256;
+/// Most rule calls the cql2-text parser may make on one filter. Ordinary filters take about 25
+/// calls per byte, so the longest accepted ({MAX_FILTER_BYTES}) needs about 400,000: five times
+/// that leaves room, and pathological backtracking meets the budget within a few milliseconds
+/// instead of running for minutes.
+pub const MAX_PARSER_CALLS: usize = 2_000_000;
+
 /// Deepest expression tree accepted after parsing (bounds the recursion of the compiler).
 const MAX_TREE_DEPTH: usize = MAX_DEPTH + MAX_OPERATORS + 8;
 
@@ -29,6 +39,13 @@ const GEOMETRY_TAGS: [&str; 7] = [
     "multipolygon",
     "geometrycollection",
 ];
+
+/// Sets pest's call budget once per process. The setting is process-wide and read when each
+/// parse starts, so every filter parse is bounded whichever thread runs it.
+pub fn bound_parser() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSER_CALLS)));
+}
 
 fn limit(text: &str, byte: usize, reason: String) -> FilterError {
     FilterError::Limit {

@@ -191,6 +191,7 @@ impl Filter {
         crs: Crs,
     ) -> Result<Filter, FilterError> {
         limits::check(text, lang)?;
+        limits::bound_parser();
         let expr = match lang {
             FilterLang::Cql2Text => {
                 cql2::parse_text(text).map_err(|e| locate::text_syntax(text, e))?

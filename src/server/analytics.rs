@@ -3,7 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{csv_cell, get, negotiate, only_params, pairs, respond, Format, JSON};
+use super::http::{csv_cell, get, link, negotiate, only_params, pairs, respond, Format, JSON};
+use super::oas::{get_with, param, Paths};
 use super::query;
 use super::{ApiError, AppState};
 use crate::analytics::{self, AnalyticsError, Level};
@@ -26,6 +27,112 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(layers::PROGRAMMES_PATH, web::get().to(renewable_programmes))
     .route("/analytics/summary", web::get().to(summary))
     .route("/analytics/metrics", web::get().to(metrics));
+}
+
+/// The analytics entry points on the landing page.
+pub fn links(base: &str) -> Vec<Value> {
+    vec![
+        link(
+            format!("{base}/analytics/summary"),
+            "related",
+            JSON,
+            "Summary: totals per province and the dataset against the public reporting",
+        ),
+        link(
+            format!("{base}/analytics/counties"),
+            "related",
+            JSON,
+            "Compute and power per county (also /analytics/prefectures, /analytics/provinces; f=csv)",
+        ),
+        link(
+            format!("{base}/analytics/metrics"),
+            "related",
+            JSON,
+            "The metric catalogue: every figure's name, unit, labels and levels",
+        ),
+    ]
+}
+
+/// The analytics paths in the OpenAPI document.
+pub fn openapi_paths(paths: &mut Paths) {
+    let province = || {
+        param(
+            "province",
+            "Only this province (English name, e.g. Xinjiang)",
+            json!({"type": "string"}),
+        )
+    };
+    for (path, level, id) in [
+        ("/analytics/counties", "county", "getCountyFigures"),
+        (
+            "/analytics/prefectures",
+            "prefecture",
+            "getPrefectureFigures",
+        ),
+        ("/analytics/provinces", "province", "getProvinceFigures"),
+    ] {
+        paths.insert(
+            path.into(),
+            get_with(
+                &format!("Compute and power figures per {level} (sums count overlapping sites once; *_upper is the plain sum)"),
+                id,
+                true,
+                vec![
+                    province(),
+                    param(
+                        "sort",
+                        "A metric of /analytics/metrics, `-` before it for descending",
+                        json!({"type": "string"}),
+                    ),
+                    param(
+                        "top",
+                        "Keep the first N rows",
+                        json!({"type": "integer", "minimum": 1, "maximum": 100000}),
+                    ),
+                ],
+            ),
+        );
+    }
+    paths.insert("/analytics/sites/{id}/power".into(), {
+        let mut op = get_with(
+            "Operating capacity by fuel around a site",
+            "getSitePower",
+            false,
+            vec![param(
+                "radius_km",
+                "Radius around the site, km",
+                json!({"type": "number"}),
+            )],
+        );
+        if let Some(params) = op["get"]["parameters"].as_array_mut() {
+            params.push(
+                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+        op
+    });
+    paths.insert(
+        layers::PROGRAMMES_PATH.into(),
+        get_with(
+            "National plans and renewable programmes without a place of their own",
+            "getRenewableProgrammes",
+            true,
+            vec![],
+        ),
+    );
+    paths.insert(
+        "/analytics/summary".into(),
+        get_with(
+            "Totals per province and the dataset against the public reporting",
+            "getSummary",
+            false,
+            vec![province()],
+        ),
+    );
+    paths.insert(
+        "/analytics/metrics".into(),
+        get_with("The metric catalogue", "getMetrics", false, vec![]),
+    );
 }
 
 impl From<AnalyticsError> for ApiError {

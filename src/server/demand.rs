@@ -4,7 +4,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{csv_cell, get, negotiate, only_params, pairs, respond, Format, JSON};
+use super::http::{csv_cell, get, link, negotiate, only_params, pairs, respond, Format, JSON};
+use super::oas::{get_with, param, Paths};
 use super::{ApiError, AppState};
 use crate::atlas::demand::{
     chip_by_name, Basis, DemandModel, Overrides, ACCELERATORS_PER_SERVER, PUE_RANGE,
@@ -16,6 +17,107 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/analytics/power-estimate", web::get().to(power_estimate))
         .route("/analytics/timeline", web::get().to(timeline))
         .route("/analytics/power-balance", web::get().to(power_balance));
+}
+
+/// The power and timeline entry points on the landing page.
+pub fn links(base: &str) -> Vec<Value> {
+    vec![
+        link(
+            format!("{base}/analytics/power-estimate?chip_model=H100&chips=115000"),
+            "related",
+            JSON,
+            "What-if: the power a number of chips or servers would draw (an estimate, with its parameters and sources)",
+        ),
+        link(
+            format!("{base}/analytics/power-balance?level=province"),
+            "related",
+            JSON,
+            "Estimated demand against local generation and curtailed energy (level=site|county|province; f=csv)",
+        ),
+        link(
+            format!("{base}/analytics/timeline?by=year"),
+            "related",
+            JSON,
+            "The build-out over time: sites and compute first reported, cumulative (by=month|quarter|year)",
+        ),
+    ]
+}
+
+/// The power and timeline paths in the OpenAPI document.
+pub fn openapi_paths(paths: &mut Paths) {
+    let range = |(lo, hi): (f64, f64)| json!({"type": "number", "minimum": lo, "maximum": hi});
+    let overrides = || {
+        vec![
+            param(
+                "pue",
+                "Power usage effectiveness to use instead of the sourced range",
+                range(PUE_RANGE),
+            ),
+            param(
+                "utilisation",
+                "Average draw as a share of maximum, instead of the sourced range",
+                range(UTILISATION_RANGE),
+            ),
+        ]
+    };
+    let mut estimate = vec![
+        param(
+            "chip_model",
+            "An accelerator of chips.csv or one of its aliases (e.g. H100)",
+            json!({"type": "string"}),
+        ),
+        param(
+            "chips",
+            "Number of accelerators",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_COUNT}),
+        ),
+        param(
+            "servers",
+            "Number of servers (8 accelerators each)",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_COUNT}),
+        ),
+    ];
+    estimate.extend(overrides());
+    paths.insert(
+        "/analytics/power-estimate".into(),
+        get_with(
+            "Power a number of chips or servers would draw: low, central and high estimates with every parameter and its source",
+            "getPowerEstimate",
+            false,
+            estimate,
+        ),
+    );
+    let mut balance = vec![param(
+        "level",
+        "Rows per site, county or province",
+        json!({"type": "string", "enum": ["site", "county", "province"], "default": "county"}),
+    )];
+    balance.extend(overrides());
+    paths.insert(
+        "/analytics/power-balance".into(),
+        get_with(
+            "Estimated demand against local renewable generation and curtailed energy, with the plant files' coverage",
+            "getPowerBalance",
+            true,
+            balance,
+        ),
+    );
+    paths.insert(
+        "/analytics/timeline".into(),
+        get_with(
+            "Sites and compute first reported over time, by status, cumulative; undated sites counted apart",
+            "getTimeline",
+            false,
+            vec![
+                param(
+                    "by",
+                    "Period",
+                    json!({"type": "string", "enum": ["month", "quarter", "year"], "default": "year"}),
+                ),
+                param("province", "Only this province", json!({"type": "string"})),
+            ],
+        ),
+    );
 }
 
 /// The model, or a 503-free explanation: without parameters the estimate cannot be made.

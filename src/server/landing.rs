@@ -11,7 +11,8 @@ use super::http::{
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
 use super::{
-    downloads, features, processes, tiles, transactions, webmap, ApiError, AppState, Served,
+    analytics, demand, downloads, features, processes, tiles, transactions, webmap, ApiError,
+    AppState, Served,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -88,6 +89,8 @@ async fn landing(
     links.extend(transactions::links(&base));
     links.extend(downloads::links(&base));
     links.extend(processes::links(&base));
+    links.extend(analytics::links(&base));
+    links.extend(demand::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": DESCRIPTION,
@@ -118,19 +121,34 @@ fn landing_page(served: &Served, base: &str) -> Page {
         title: "compute-atlas".into(),
         description: DESCRIPTION.into(),
         notes: vec![format!("Sources: {attribution}")],
-        link_lists: vec![(
-            "Start here".into(),
-            vec![
-                Link::new(format!("{base}/map"), "The web map"),
-                Link::new(
-                    format!("{base}/collections?f=html"),
-                    "The collections (layers)",
-                ),
-                Link::new(format!("{base}/conformance?f=html"), "Conformance classes"),
-                Link::new(format!("{base}/api"), "The API definition (OpenAPI 3.0)"),
-                Link::new(format!("{base}/?f=json"), "This page as JSON"),
-            ],
-        )],
+        link_lists: vec![
+            (
+                "Start here".into(),
+                vec![
+                    Link::new(format!("{base}/map"), "The web map"),
+                    Link::new(
+                        format!("{base}/collections?f=html"),
+                        "The collections (layers)",
+                    ),
+                    Link::new(format!("{base}/conformance?f=html"), "Conformance classes"),
+                    Link::new(format!("{base}/api"), "The API definition (OpenAPI 3.0)"),
+                    Link::new(format!("{base}/?f=json"), "This page as JSON"),
+                ],
+            ),
+            (
+                "Answers".into(),
+                analytics::links(base)
+                    .into_iter()
+                    .chain(demand::links(base))
+                    .filter_map(|l| {
+                        Some(Link::new(
+                            l["href"].as_str()?.to_string(),
+                            l["title"].as_str()?.to_string(),
+                        ))
+                    })
+                    .collect(),
+            ),
+        ],
         json_ld: Some(ld),
         ..Page::default()
     }

@@ -25,3 +25,21 @@ pub fn simple(summary: &str, id: &str) -> Value {
         "parameters": [param("f", "Output format", json!({"type": "string", "enum": ["json"]}))],
         "responses": responses("application/json", json!({"type": "object"}))}})
 }
+
+/// A read-only JSON document (and CSV when `csv`) with its query parameters (`f` is added).
+pub fn get_with(summary: &str, id: &str, csv: bool, mut params: Vec<Value>) -> Value {
+    let formats: &[&str] = if csv { &["json", "csv"] } else { &["json"] };
+    params.insert(
+        0,
+        param(
+            "f",
+            "Output format",
+            json!({"type": "string", "enum": formats}),
+        ),
+    );
+    let mut r = responses("application/json", json!({"type": "object"}));
+    if csv {
+        r["200"]["content"]["text/csv"] = json!({"schema": {"type": "string"}});
+    }
+    json!({"get": {"summary": summary, "operationId": id, "parameters": params, "responses": r}})
+}

@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 use super::http::{base_url, json_only, respond, OPENAPI};
 use super::oas::simple;
 use super::{
-    downloads, features, landing, processes, tiles, transactions, ApiError, AppState, Served,
+    analytics, demand, downloads, features, landing, processes, status, tiles, transactions,
+    webmap, ApiError, AppState, Served,
 };
 use crate::layers::GeometryKind;
 
@@ -32,6 +33,10 @@ pub fn document(served: &Served, base: &str) -> Value {
     tiles::openapi::paths(&mut paths);
     downloads::openapi_paths(&mut paths);
     processes::openapi_paths(&mut paths);
+    analytics::openapi_paths(&mut paths);
+    demand::openapi_paths(&mut paths);
+    status::openapi_paths(&mut paths);
+    webmap::openapi_paths(&mut paths);
     let mut schemas = Map::new();
     schemas.insert(
         "problem".into(),

@@ -6,11 +6,29 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::http::{respond, JSON};
+use super::oas::{simple, Paths};
 use super::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/status", web::get().to(status))
         .route("/data-version", web::get().to(data_version));
+}
+
+/// `/data-version` and `/status` in the OpenAPI document.
+pub fn openapi_paths(paths: &mut Paths) {
+    paths.insert(
+        "/data-version".into(),
+        simple(
+            "The data version every cacheable response names, and the layers' feature counts",
+            "getDataVersion",
+        ),
+    );
+    let mut status = simple(
+        "What this process serves and how its render cache is doing (not cacheable)",
+        "getStatus",
+    );
+    status["get"]["parameters"] = json!([]);
+    paths.insert("/status".into(), status);
 }
 
 /// The data version every cacheable response names (`Data-Version` header, ETags) and the

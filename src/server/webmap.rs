@@ -8,6 +8,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::http::{etag, send};
+use super::oas::Paths;
 use super::security::{html_headers, Framing};
 use super::{ApiError, AppState};
 
@@ -24,6 +25,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // page at `/map/` asks for them here.
         .route("/map/assets/{path:.*}", web::get().to(asset))
         .route("/config.json", web::get().to(config));
+}
+
+/// The two pages in the OpenAPI document (HTML only: they are for people).
+pub fn openapi_paths(paths: &mut Paths) {
+    let page = |summary: &str, id: &str| {
+        serde_json::json!({"get": {"summary": summary, "operationId": id,
+            "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}}})
+    };
+    paths.insert(
+        "/map".into(),
+        page("The web map (also at / for browsers)", "getMap"),
+    );
+    paths.insert(
+        "/embed".into(),
+        page(
+            "The map alone, for an iframe on any site: view, layers, metric and date from the URL hash",
+            "getEmbed",
+        ),
+    );
 }
 
 /// Settings of the page chosen at start-up (e.g. an optional raster basemap).

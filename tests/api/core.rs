@@ -300,3 +300,61 @@ async fn garbage_parameters_never_reach_500() {
         }
     }
 }
+
+/// The OpenAPI document and the landing page describe what is served: every path without a
+/// path parameter answers, and every link of the landing page (JSON and HTML) resolves.
+#[actix_web::test]
+async fn every_documented_path_and_landing_link_answers() {
+    let doc = get("/api").await.json();
+    let paths = doc["paths"].as_object().unwrap();
+    for route in [
+        "/analytics/counties",
+        "/analytics/summary",
+        "/analytics/metrics",
+        "/analytics/power-estimate",
+        "/analytics/power-balance",
+        "/analytics/timeline",
+        "/data-version",
+        "/embed",
+        "/map",
+    ] {
+        assert!(paths.contains_key(route), "{route} is not in /api");
+    }
+    for (path, item) in paths {
+        if path.contains('{') || item.get("get").is_none() {
+            continue;
+        }
+        // The one path whose answer needs parameters is called as its own example.
+        let uri = if path == "/analytics/power-estimate" {
+            format!("{path}?chip_model=H100&chips=1000")
+        } else {
+            path.clone()
+        };
+        let media = item["get"]["responses"]["200"]["content"]
+            .as_object()
+            .and_then(|c| c.keys().next().cloned())
+            .unwrap_or_else(|| "application/json".into());
+        let r = get_with(&uri, &[("Accept", &media)]).await;
+        assert_eq!(r.status, 200, "{uri} (Accept: {media}): {}", r.text());
+    }
+    let landing = get("/").await.json();
+    let hrefs: Vec<String> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| crate::common::http::local(l["href"].as_str().unwrap()))
+        .collect();
+    assert!(hrefs
+        .iter()
+        .any(|h| h.starts_with("/analytics/power-balance")));
+    assert!(hrefs.iter().any(|h| h.starts_with("/analytics/timeline")));
+    for href in &hrefs {
+        let r = get(href).await;
+        assert_eq!(r.status, 200, "landing link {href}: {}", r.text());
+    }
+    let html = get("/?f=html").await.text();
+    assert!(
+        html.contains("/analytics/power-estimate?chip_model=H100&#38;chips=115000"),
+        "the HTML landing page lists the answers, escaped"
+    );
+}

@@ -247,6 +247,24 @@ async fn bad_filters_are_400_naming_the_reason_and_position() {
         "operators",
     )
     .await;
+    // A short text on which the parser would backtrack for minutes (found by the fuzzer):
+    // refused at once, on items and on tiles alike.
+    let backtracking = "stc-----om-(\r\r( ((\rt/\rto (\r\r------om-(\rM( (c-----om-(\r\r( ((\rt/\rto (\r\r------om-(\rM( ((\rt/\r(\r\r((Tt/\rt*--(\rt/\r(\r\r((Tt/\rt*------t";
+    bad(
+        &format!("/collections/sites/items?filter={}", enc(backtracking)),
+        StatusCode::BAD_REQUEST,
+        "too complex to parse",
+    )
+    .await;
+    bad(
+        &format!(
+            "/collections/sites/tiles/WebMercatorQuad/0/0/0?filter={}",
+            enc(backtracking)
+        ),
+        StatusCode::BAD_REQUEST,
+        "too complex to parse",
+    )
+    .await;
     let deep_json = format!(
         "{}true{}",
         r#"{"op":"not","args":["#.repeat(100),
