@@ -65,6 +65,13 @@ const waitIdle = (page) => page.evaluate(() => new Promise((resolve) => {
   } else m.once('idle', done);
 }));
 
+// Numbers as the page formats them (format.js fmtNum: fewer decimals for larger values).
+const fmt = (v, digits) => {
+  const a = Math.abs(v);
+  const d = digits ?? (a === 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
+  return v.toLocaleString('en-GB', { maximumFractionDigits: d });
+};
+
 const siteCount = async (page) => {
   const t = (await page.textContent('#site-count')) || '';
   const m = t.match(/(\d+)\s+of\s+(\d+)\s+sites/);
@@ -271,6 +278,121 @@ async function main() {
         const want = `central ${v.toLocaleString('en-GB', { maximumFractionDigits: d })}`;
         assert(text.includes(want) && /estimate \S+–\S+/.test(text), `site panel lacks "${want}"`);
       }
+    });
+
+    // Last changed: the line shows the newest edit of the history, and nothing without edits.
+    await check('site panel: "last changed" follows the edit history', async () => {
+      const h = await page.evaluate(async (id) => (await (await fetch(`/collections/sites/items/${id}/history`)).json()), KNOWN_SITE);
+      assert(Array.isArray(h.versions), `history of ${KNOWN_SITE} has no versions list`);
+      const line = page.locator('#details article.site [data-last-changed]');
+      if (!h.versions.length) {
+        // The panel asked for the history; give the answer time to land, then nothing is shown.
+        await page.waitForResponse((r) => r.url().includes(`/collections/sites/items/${KNOWN_SITE}/history`), { timeout: 2000 }).catch(() => {});
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+        assert(await line.isHidden() && !(await line.textContent()), `no edits, but the panel says "${await line.textContent()}"`);
+        return 'no edits: no line';
+      }
+      const last = h.versions[h.versions.length - 1];
+      await line.waitFor({ state: 'visible', timeout: 5000 });
+      const t = await line.textContent();
+      assert(t.startsWith('Last changed') && t.includes(`by ${last.author}`) && t.includes(last.time.slice(0, 10)), `"${t}" for the edit by ${last.author} at ${last.time}`);
+      return t;
+    });
+
+    // Demand against supply: the county of the site, from its panel's link.
+    await check('county panel shows the estimated demand range and the coverage as /analytics/power-balance gives them', async () => {
+      const code = await page.getAttribute('#details [data-county]', 'data-county');
+      assert(code, 'no county link in the site panel');
+      await page.click('#details [data-county]');
+      await page.waitForFunction(() => {
+        const b = document.querySelector('#details article.county [data-balance]');
+        return b && !b.querySelector('[data-loading]');
+      }, null, { timeout: 10000 });
+      const text = await page.textContent('#details [data-balance]');
+      const body = await page.evaluate(async () => (await (await fetch('/analytics/power-balance?level=county')).json()));
+      const row = body.rows.find((r) => r.id === code);
+      assert(row, `county ${code} has sites but no power-balance row`);
+      const d = row.demand_mw;
+      assert(/Estimated demand/.test(text) && /is an estimate/.test(text), 'demand not labelled as an estimate');
+      if (typeof d.central === 'number') {
+        const want = `estimate ${fmt(d.low)}–${fmt(d.high)} (central ${fmt(d.central)})`;
+        assert(text.includes(want), `balance lacks "${want}": ${text.slice(0, 160)}`);
+      } else assert(/Estimated demand \(MW\)unknown/.test(text), 'demand with no estimate is not "unknown"');
+      assert(text.includes(`${row.estimated_sites} of ${row.sites}`), `sites with an estimate: ${row.estimated_sites} of ${row.sites} not shown`);
+      if (body.plants_loaded && typeof row.operating_mw_total === 'number') {
+        assert(text.includes(`Operating capacity, all fuels (MW)${fmt(row.operating_mw_total)}`), `local supply ${row.operating_mw_total} MW not shown`);
+      }
+      const c = row.coverage;
+      assert(/Coverage: the plant files hold/.test(text), 'no coverage caveat');
+      for (const [ratio, fuel] of [[c.solar_ratio, 'solar'], [c.wind_ratio, 'wind']]) {
+        if (typeof ratio === 'number') assert(text.includes(`${fmt(ratio * 100, 0)}% of its reported ${fuel} capacity`), `coverage of ${fuel} (${ratio}) not shown`);
+      }
+      return `${code}: ${d.low}–${d.high} MW`;
+    });
+
+    // The time control: at a month the map shows the sites reported by its end, as the
+    // timeline counts them (cumulative_sites); undated sites are left out and counted.
+    await check('time control shows the sites as of a month, as /analytics/timeline counts them', async () => {
+      const view = await page.evaluate(() => ({ center: window.atlasMap.getCenter().toArray(), zoom: window.atlasMap.getZoom() }));
+      const tl = await page.evaluate(async () => (await (await fetch('/analytics/timeline?by=month')).json()));
+      const periods = tl.periods;
+      assert(periods.length > 2, `${periods.length} monthly periods`);
+      const max = Number(await page.getAttribute('#t-date', 'max'));
+      assert(max === periods.length, `slider has ${max} months, the timeline ${periods.length}`);
+      // A month part-way, and every month where the count changes within the first half.
+      const at = async (i) => {
+        await page.focus('#t-date');
+        await page.keyboard.press('Home');
+        for (let k = 0; k < i; k++) await page.keyboard.press('ArrowRight');
+        const c = await siteCount(page);
+        const label = await page.textContent('#t-label');
+        const p = periods[i];
+        assert(label.includes(p.period), `slider at ${i} reads "${label}", period ${p.period}`);
+        assert(c.shown === p.cumulative_sites.total, `as of ${p.period}: ${c.shown} shown, timeline ${p.cumulative_sites.total}`);
+        return c.shown;
+      };
+      const mid = Math.floor(periods.length / 2);
+      const shownMid = await at(mid);
+      assert(shownMid > 0 && shownMid < tl.dated_sites, `as of ${periods[mid].period}: ${shownMid} of ${tl.dated_sites} dated sites (pick another month)`);
+      const note = await page.textContent('#t-note');
+      const undated = tl.undated.sites.total;
+      if (undated) assert(note.includes(`${undated} undated site${undated === 1 ? '' : 's'} not shown`), `note "${note}", timeline has ${undated} undated`);
+      assert((await page.evaluate(() => location.hash)).includes(`asof=${periods[mid].period}`), 'month not in URL');
+      // A year-only date counts in December of its year, never before.
+      const coarse = periods.findIndex((p) => p.new_sites_coarser_date > 0);
+      if (coarse > 0) {
+        assert(periods[coarse].period.endsWith('-12'), `a year-only date counted in ${periods[coarse].period}`);
+        await at(coarse - 1);
+        await at(coarse);
+      }
+      // With a province: the province's timeline (its periods start at its first date).
+      await page.selectOption('#f-province', 'Ningxia');
+      const tp = await page.evaluate(async () => (await (await fetch('/analytics/timeline?by=month&province=Ningxia')).json()));
+      const before = tp.periods.filter((p) => p.period <= periods[mid].period);
+      const want = before.length ? before[before.length - 1].cumulative_sites.total : 0;
+      const cp = await siteCount(page);
+      assert(cp.shown === want, `Ningxia as of ${periods[mid].period}: ${cp.shown} shown, timeline ${want}`);
+      await page.selectOption('#f-province', '');
+      // Play advances month by month; paused, the count is the timeline's for the month shown.
+      await at(0);
+      await page.click('#t-play');
+      await page.waitForFunction((m) => !document.getElementById('t-label').textContent.includes(m), periods[0].period, { timeout: 10000 });
+      await page.click('#t-play');
+      const label = await page.textContent('#t-label');
+      const p = periods.find((x) => label.includes(x.period));
+      assert(p, `paused at "${label}", no such period`);
+      const paused = await siteCount(page);
+      assert(paused.shown === p.cumulative_sites.total, `paused at ${p.period}: ${paused.shown} shown, timeline ${p.cumulative_sites.total}`);
+      // The last position has no date limit: every site again.
+      await page.focus('#t-date');
+      await page.keyboard.press('End');
+      const all = await siteCount(page);
+      assert(all.shown === initial.total && /no limit/.test(await page.textContent('#t-label')), `no limit: ${all.shown} of ${initial.total}`);
+      await page.locator('#details [data-clear]').first().click({ timeout: 5000 }).catch(() => {});
+      // Back to the view the county check below scans (the province filter fitted the map).
+      await page.evaluate((v) => { window.atlasMap.jumpTo(v); }, view);
+      await waitIdle(page);
+      return `${periods[mid].period}: ${shownMid} sites, ${undated} undated left out${coarse > 0 ? `; year-only date first counted in ${periods[coarse].period}` : ''}; played to ${p.period}`;
     });
 
     await check('clicking a county opens its figures and site list', async () => {
