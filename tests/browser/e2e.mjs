@@ -280,22 +280,47 @@ async function main() {
       }
     });
 
-    // Last changed: the line shows the newest edit of the history, and nothing without edits.
+    // Last changed: nothing while the site has no edit; after one (E2E_EDIT_TOKEN: the server
+    // keeps an edit store), the newest edit of the history, its time and author.
     await check('site panel: "last changed" follows the edit history', async () => {
-      const h = await page.evaluate(async (id) => (await (await fetch(`/collections/sites/items/${id}/history`)).json()), KNOWN_SITE);
-      assert(Array.isArray(h.versions), `history of ${KNOWN_SITE} has no versions list`);
+      const historyUrl = new URL(`collections/sites/items/${KNOWN_SITE}/history`, base).href;
+      const history = async () => (await page.request.get(historyUrl)).json();
       const line = page.locator('#details article.site [data-last-changed]');
-      if (!h.versions.length) {
-        // The panel asked for the history; give the answer time to land, then nothing is shown.
-        await page.waitForResponse((r) => r.url().includes(`/collections/sites/items/${KNOWN_SITE}/history`), { timeout: 2000 }).catch(() => {});
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+      const h0 = await history();
+      assert(Array.isArray(h0.versions), `history of ${KNOWN_SITE} has no versions list`);
+      if (!h0.versions.length) {
+        // The panel has asked for the history when it opened; its answer lands within a frame of arriving.
+        await page.evaluate(async (u) => { await fetch(u); await new Promise((r) => requestAnimationFrame(() => r())); }, historyUrl);
         assert(await line.isHidden() && !(await line.textContent()), `no edits, but the panel says "${await line.textContent()}"`);
-        return 'no edits: no line';
       }
+      const token = process.env.E2E_EDIT_TOKEN;
+      if (!token) return h0.versions.length ? 'edits already, no token to add one' : 'no edits: no line';
+      // An edit that keeps the record as it is (its confidence set to what it is), with a
+      // comment holding markup, which must stay text.
+      const itemUrl = new URL(`collections/sites/items/${KNOWN_SITE}`, base).href;
+      const item = await page.request.get(`${itemUrl}?f=json`);
+      const r = await page.request.patch(itemUrl, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/merge-patch+json',
+          'if-match': item.headers().etag,
+          'x-change-comment': '<b>e2e</b> re-check',
+        },
+        data: JSON.stringify({ properties: { confidence: (await item.json()).properties.confidence } }),
+      });
+      assert(r.ok(), `PATCH: HTTP ${r.status()} ${(await r.text()).slice(0, 200)}`);
+      const h = await history();
+      assert(h.versions.length === h0.versions.length + 1, `history has ${h.versions.length} versions after one edit`);
       const last = h.versions[h.versions.length - 1];
+      // Reopen the panel: it reads the history when a site is selected.
+      await page.locator('#details [data-clear]').first().click();
+      await page.locator(`#details [data-site="${KNOWN_SITE}"]`).first().click();
       await line.waitFor({ state: 'visible', timeout: 5000 });
       const t = await line.textContent();
-      assert(t.startsWith('Last changed') && t.includes(`by ${last.author}`) && t.includes(last.time.slice(0, 10)), `"${t}" for the edit by ${last.author} at ${last.time}`);
+      const when = last.time.slice(0, 19).replace('T', ' ');
+      assert(t === `Last changed ${when} UTC by ${last.author}` && last.author === 'e2e-editor', `"${t}" for the edit by ${last.author} at ${last.time}`);
+      assert((await line.getAttribute('title')) === `Comment: ${last.comment}`, 'comment not shown as text');
+      assert((await page.locator('#details article.site [data-last-changed] b').count()) === 0, 'the comment\'s markup was rendered');
       return t;
     });
 

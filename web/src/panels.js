@@ -7,6 +7,10 @@ import { metricGroups, labelWithUnit, formatMetric, hasMetric } from './metrics.
 import { fetchSiteHistory } from './api.js';
 import { loadBalance } from './powerbalance.js';
 
+// A site's history is fetched once while it stays shown (the panel is redrawn on every filter
+// change); showing anything else forgets it, so selecting the site again reads any new edit.
+let history = { id: null, promise: null };
+
 function dl(rows) {
   return `<dl class="figs">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd${v === UNKNOWN ? ' class="unknown"' : ''}>${esc(v)}</dd>`).join('')}</dl>`;
 }
@@ -25,6 +29,7 @@ function siteButton(p) {
 const PROVINCE_FIGURES = ['sites', 'pflops_reported', 'pflops_planned_total', 'plant_mw_total', 'renewable_mw'];
 
 export function renderOverview() {
+  history = { id: null, promise: null };
   const shown = data.shownSites;
   const byProv = new Map();
   for (const f of shown) {
@@ -114,8 +119,6 @@ export function renderSite(id) {
   return undefined;
 }
 
-// The history is fetched once per site selected (the panel is redrawn on every filter change).
-let history = { id: null, promise: null };
 
 /** "Last changed <time> by <author>" when the site has edits; nothing when it has none. */
 function showLastChanged(id) {
@@ -140,6 +143,7 @@ function countyFigures(row) {
 }
 
 export function renderCounty(code, props) {
+  history = { id: null, promise: null };
   const row = { ...(props || {}), ...(data.rowByCode.get(code) || {}) };
   if (!row.adcode && !props) return renderOverview();
   const sites = data.sites.map((f) => f.properties).filter((p) => String(p.county_adcode) === code || String(p.located_county_adcode) === code);
@@ -165,6 +169,7 @@ export function renderCounty(code, props) {
 
 /** A plant from its tile properties (`full` false: the record is still loading) or its record. */
 export function renderPlant(p, full) {
+  history = { id: null, promise: null };
   const u = full ? safeUrl(p.url) : null;
   const more = (v) => (full ? fmtText(v) : '…');
   $('details').innerHTML = `<article class="plant"><p class="kicker">Power plant</p><h3>${esc(p.name || UNKNOWN)}</h3>${dl([
