@@ -382,7 +382,9 @@ async function main() {
       const note = await page.textContent('#t-note');
       const undated = tl.undated.sites.total;
       if (undated) assert(note.includes(`${undated} undated site${undated === 1 ? '' : 's'} not shown`), `note "${note}", timeline has ${undated} undated`);
-      assert((await page.evaluate(() => location.hash)).includes(`asof=${periods[mid].period}`), 'month not in URL');
+      // The URL follows once changes settle (a debounce in the page).
+      await page.waitForFunction((m) => location.hash.includes(`asof=${m}`), periods[mid].period, { timeout: 5000 })
+        .catch(() => { throw new Error('month not in URL'); });
       // A year-only date counts in December of its year, never before.
       const coarse = periods.findIndex((p) => p.new_sites_coarser_date > 0);
       if (coarse > 0) {
