@@ -59,8 +59,27 @@ fn web_map_in_headless_chromium() {
         return;
     };
     let port = common::free_port();
+    // An edit store and an editor's token, so the test can make one edit and see the site
+    // panel's "last changed" line follow the history.
+    let edits = tempfile::tempdir().unwrap();
+    let tokens = edits.path().join("tokens");
+    let made = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
+        .args(["token", "e2e-editor", "editor", "--tokens"])
+        .arg(&tokens)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--store")
+        .arg(edits.path().join("edits.sqlite"))
+        .arg("--tokens")
+        .arg(&tokens);
     let plants = common::plant_files().unwrap_or_default();
     for f in &plants {
         cmd.arg("--plants").arg(f);
@@ -82,6 +101,7 @@ fn web_map_in_headless_chromium() {
         .arg(format!("http://127.0.0.1:{port}/"))
         .env("SCREENSHOT", &shot)
         .env("CHROMIUM", &chromium)
+        .env("E2E_EDIT_TOKEN", &token)
         .env(
             "E2E_EXPECT_PLANTS",
             if plants.is_empty() { "0" } else { "1" },

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timeAndPanelChecks } from './time-and-panels.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -272,6 +273,9 @@ async function main() {
         assert(text.includes(want) && /estimate \S+–\S+/.test(text), `site panel lacks "${want}"`);
       }
     });
+
+    // Time control, county balance, last-changed line (time-and-panels.mjs).
+    await timeAndPanelChecks({ page, base, check, siteCount, waitIdle, initial, site: KNOWN_SITE });
 
     await check('clicking a county opens its figures and site list', async () => {
       const pt = await page.evaluate(() => {

@@ -132,3 +132,22 @@ export async function fetchPlantCounts(fuels) {
   }));
   return new Map(counts);
 }
+
+// Demand against supply per county with sites: one request, on the first county panel.
+let countyBalance = null;
+
+/**
+ * /analytics/power-balance?level=county (estimated demand, local supply, coverage of the plant
+ * files), loaded once. Null when there is none: the published folder, or a server without the
+ * demand model (it answers 404).
+ */
+export function fetchCountyBalance() {
+  if (STATIC) return Promise.resolve(null);
+  if (!countyBalance) countyBalance = getJson('/analytics/power-balance?level=county', { optional: true });
+  return countyBalance;
+}
+
+/** A site's edits, oldest first (`versions`); null for the published folder, which keeps none. */
+export const fetchSiteHistory = (id) => (STATIC
+  ? Promise.resolve(null)
+  : getJson(`/collections/sites/items/${encodeURIComponent(id)}/history`, { optional: true }));

@@ -2,7 +2,7 @@
 // loaded (`data`) and UI bookkeeping (`ui`). Every module reads these; the
 // modules that change them say so in their names (set*, wire*, refresh*).
 
-import { readUrl, writeUrl, dateInRange } from './state.js';
+import { readUrl, writeUrl, dateInRange, reportedBy } from './state.js';
 
 export const state = readUrl();
 
@@ -43,9 +43,17 @@ export const narrow = window.matchMedia('(max-width: 720px)');
 export const provinceShortOfRow = (row) => row.province || row.province_en || '';
 export const rowInProvince = (row) => !state.province || provinceShortOfRow(row) === state.province;
 
-export function siteVisible(p) {
+/** The province and status filters only (the time control's undated note counts by these). */
+export function sitePassesPlaceAndStatus(p) {
   if (state.province && p.province !== state.province) return false;
-  if (!state.statuses.has(p.status)) return false;
+  return state.statuses.has(p.status);
+}
+
+export function siteVisible(p) {
+  if (!sitePassesPlaceAndStatus(p)) return false;
+  // As of a date, a site without one cannot be placed in time: it is left out (and counted
+  // in the time control's note).
+  if (state.asof && !reportedBy(p.reported_date, state.asof)) return false;
   return dateInRange(p.reported_date, state.from, state.to, state.undated);
 }
 

@@ -10,6 +10,7 @@ import { applyLayerVisibility } from './mapview.js';
 import { refreshAll, updateChoropleth } from './view.js';
 import { setSelection, setCollapsed } from './selection.js';
 import { showTab, renderTable, renderDownloads, tableCsv, isTextColumn } from './tabs.js';
+import { syncTimeControl, resetTimeControl } from './timecontrol.js';
 
 /** The metric menu, grouped as the catalogue groups its metrics. */
 export function fillMetricSelect() {
@@ -33,6 +34,7 @@ export function syncControls() {
   $('f-to').value = state.to;
   $('f-undated').checked = state.undated;
   $('metric').value = state.metric;
+  syncTimeControl();
   applyLayerVisibility();
 }
 
@@ -78,6 +80,7 @@ function wireFilters() {
   $('f-reset').addEventListener('click', () => {
     const d = defaultState();
     const hadProvince = !!state.province;
+    resetTimeControl();
     Object.assign(state, { province: d.province, statuses: d.statuses, from: '', to: '', undated: true });
     syncControls();
     refreshAll({ fit: hadProvince });

@@ -22,6 +22,7 @@ import { setSelection, setCollapsed } from './selection.js';
 import { showTab, TAB_NAMES } from './tabs.js';
 import { wireControls, fillMetricSelect, checkMetric, syncControls } from './controls.js';
 import { wireMap } from './mapevents.js';
+import { setupTimeControl } from './timecontrol.js';
 import { EMBED } from './source.js';
 import { setupEmbed } from './embed.js';
 
@@ -139,6 +140,7 @@ async function main() {
   performance.mark('atlas:labels');
   renderSources();
 
+  setupTimeControl();
   syncControls();
   renderLegends();
   refreshAll();

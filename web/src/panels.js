@@ -4,6 +4,12 @@
 import { esc, fmtNum, fmtCny, fmtText, isNum, safeUrl, splitUrls, STATUS_LABEL, PRECISION_TEXT, UNKNOWN } from './format.js';
 import { state, data, $, siteVisible, provinceShortOfRow } from './context.js';
 import { metricGroups, labelWithUnit, formatMetric, hasMetric } from './metrics.js';
+import { fetchSiteHistory } from './api.js';
+import { loadBalance } from './powerbalance.js';
+
+// A site's history is fetched once while it stays shown (the panel is redrawn on every filter
+// change); showing anything else forgets it, so selecting the site again reads any new edit.
+let history = { id: null, promise: null };
 
 function dl(rows) {
   return `<dl class="figs">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd${v === UNKNOWN ? ' class="unknown"' : ''}>${esc(v)}</dd>`).join('')}</dl>`;
@@ -23,6 +29,7 @@ function siteButton(p) {
 const PROVINCE_FIGURES = ['sites', 'pflops_reported', 'pflops_planned_total', 'plant_mw_total', 'renewable_mw'];
 
 export function renderOverview() {
+  history = { id: null, promise: null };
   const shown = data.shownSites;
   const byProv = new Map();
   for (const f of shown) {
@@ -74,6 +81,7 @@ export function renderSite(id) {
       <p class="kicker">Computing site ${statusBadge(p.status)}</p>
       <h3 id="site-title">${esc(p.name_en)}</h3>
       <p class="zh" lang="zh">${esc(p.name_zh || '')}</p>
+      <p class="hint" data-last-changed hidden></p>
       ${dl([
         ['Operator', fmtText(p.operator)],
         ['Parent', fmtText(p.parent)],
@@ -107,7 +115,23 @@ export function renderSite(id) {
       ${p.county_adcode || p.located_county_adcode ? `<p><button type="button" class="linkish" data-county="${esc(p.located_county_adcode || p.county_adcode)}">Show county figures</button></p>` : ''}
       <p><button type="button" class="small" data-clear>Back to site list</button></p>
     </article>`;
+  showLastChanged(id);
   return undefined;
+}
+
+
+/** "Last changed <time> by <author>" when the site has edits; nothing when it has none. */
+function showLastChanged(id) {
+  if (history.id !== id) history = { id, promise: fetchSiteHistory(id).catch(() => null) };
+  history.promise.then((h) => {
+    const line = $('details').querySelector('article.site [data-last-changed]');
+    if (!line || state.sel !== `site:${id}` || !h || !Array.isArray(h.versions) || !h.versions.length) return;
+    const last = h.versions[h.versions.length - 1];
+    const when = String(last.time || '').replace('T', ' ').replace(/(:\d{2})(\.\d+)?(Z|\+00:00)$/, '$1 UTC');
+    line.textContent = `Last changed ${when || UNKNOWN} by ${last.author || UNKNOWN}`;
+    line.title = last.comment ? `Comment: ${last.comment}` : '';
+    line.hidden = false;
+  });
 }
 
 // The county's figures, grouped and labelled as the metric catalogue has them.
@@ -119,6 +143,7 @@ function countyFigures(row) {
 }
 
 export function renderCounty(code, props) {
+  history = { id: null, promise: null };
   const row = { ...(props || {}), ...(data.rowByCode.get(code) || {}) };
   if (!row.adcode && !props) return renderOverview();
   const sites = data.sites.map((f) => f.properties).filter((p) => String(p.county_adcode) === code || String(p.located_county_adcode) === code);
@@ -130,17 +155,21 @@ export function renderCounty(code, props) {
       <p class="zh" lang="zh">${esc(row.name_zh || '')}</p>
       <p class="hint">${esc([row.prefecture_en, provinceShortOfRow(row)].filter(Boolean).join(', '))}</p>
       ${row.pflops_zone_aggregate === true ? '<p class="note" data-zone-aggregate>Its PFLOPS total rests on a zone or park aggregate figure (see the sites\' PFLOPS scope), not on one facility\'s compute.</p>' : ''}
+      ${sites.length ? '<section class="balance" data-balance aria-live="polite"><h4>Power demand against local supply</h4><p class="hint" data-loading>Loading the balance…</p></section>' : ''}
       ${countyFigures(row)}
       ${row.renewable_base_names ? `<p><strong>Renewable bases covering it:</strong> ${esc(String(row.renewable_base_names).split(' | ').join('; '))}</p>` : ''}
       <h4>Sites in this county <span class="hint">${sites.length} (${shownCount} shown)</span></h4>
       ${sites.length ? `<ul class="site-list">${sites.map(siteButton).join('')}</ul>` : '<p class="hint">No recorded site.</p>'}
       <p><button type="button" class="small" data-clear>Back to site list</button></p>
     </article>`;
+  const section = $('details').querySelector('[data-balance]');
+  if (section) loadBalance(section, code, row);
   return undefined;
 }
 
 /** A plant from its tile properties (`full` false: the record is still loading) or its record. */
 export function renderPlant(p, full) {
+  history = { id: null, promise: null };
   const u = full ? safeUrl(p.url) : null;
   const more = (v) => (full ? fmtText(v) : '…');
   $('details').innerHTML = `<article class="plant"><p class="kicker">Power plant</p><h3>${esc(p.name || UNKNOWN)}</h3>${dl([

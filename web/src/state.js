@@ -16,6 +16,8 @@ export function defaultState() {
     from: '',
     to: '',
     undated: true,
+    // The time control: sites as of the end of this month ('' = no date limit).
+    asof: '',
     sel: '',
     tab: 'details',
     basemap: null,
@@ -45,6 +47,7 @@ export function readUrl(loc = window.location) {
   if (MONTH.test(p.get('from') || '')) s.from = p.get('from');
   if (MONTH.test(p.get('to') || '')) s.to = p.get('to');
   if (p.get('undated') === '0') s.undated = false;
+  if (MONTH.test(p.get('asof') || '')) s.asof = p.get('asof');
   if (p.get('sel')) s.sel = p.get('sel');
   if (p.get('tab')) s.tab = p.get('tab');
   if (p.get('basemap')) s.basemap = p.get('basemap');
@@ -62,6 +65,7 @@ export function writeUrl(s) {
   if (s.from) p.set('from', s.from);
   if (s.to) p.set('to', s.to);
   if (!s.undated) p.set('undated', '0');
+  if (s.asof) p.set('asof', s.asof);
   if (s.sel) p.set('sel', s.sel);
   if (s.tab && s.tab !== 'details') p.set('tab', s.tab);
   // A basemap given in the query string stays there; one from the hash is kept in the hash.
@@ -85,4 +89,36 @@ export function dateInRange(d, from, to, undated) {
   if (from && end < from) return false;
   if (to && start > to) return false;
   return true;
+}
+
+/**
+ * The month a reported date's span ends in ("YYYY-MM"), or null for no date. A site counts
+ * as reported by the end of that month, as /analytics/timeline places it: a year-only date
+ * at the end of its year (December), never in January.
+ */
+export function dateEndMonth(d) {
+  const m = /^(\d{4})(?:-(\d{2}))?/.exec(d || '');
+  if (!m) return null;
+  return `${m[1]}-${m[2] || '12'}`;
+}
+
+/** Whether a site with reported date `d` is on the map as of the end of month `asof`. */
+export const reportedBy = (d, asof) => {
+  const end = dateEndMonth(d);
+  return end !== null && end <= asof;
+};
+
+/** The months from `first` to `last` ("YYYY-MM"), both included. */
+export function monthsBetween(first, last) {
+  const out = [];
+  let [y, m] = first.split('-').map(Number);
+  const stop = last;
+  for (;;) {
+    const cur = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}`;
+    if (cur > stop) break;
+    out.push(cur);
+    m += 1;
+    if (m > 12) { m = 1; y += 1; }
+  }
+  return out;
 }
