@@ -8,7 +8,7 @@
 // script payloads, one whose name and notes are spreadsheet formulas. Then, in two browser
 // contexts, one with the content security policy in force and one with it bypassed (so that
 // escaping alone is tested), it opens every place the text appears (the map's site list,
-// tooltip, site panel, county panel, a URL restoring the selection; the HTML items page,
+// tooltip, site panel, county panel, a URL restoring the selection, /embed; the HTML items page,
 // item page and a filtered page; the history and the changes feed) and checks that the text
 // is shown literally and that nothing ran. A payload that runs sets window.__xss, calls the
 // exposed __xssHit and opens an alert; its image requests /xss-img/..., so markup parsed
@@ -355,6 +355,19 @@ async function browse(executablePath, bypass) {
       await p2.waitForFunction((n) => document.getElementById('site-title')?.textContent === n, P.name_en, { timeout: 5000 });
       await clean(p2, 'restored site panel');
       await p2.close();
+    });
+
+    await check(`[${mode}] embeddable map (/embed): tooltip shows the name literally, nothing runs`, async () => {
+      const p3 = await context.newPage();
+      const r = await p3.goto(url('/embed'), { waitUntil: 'domcontentloaded' });
+      if (!bypass) htmlHeaders(await r.allHeaders(), '/embed');
+      await waitReady(p3);
+      const pt = await markerPoint(p3);
+      await p3.mouse.move(pt.x + 40, pt.y + 40);
+      await p3.mouse.move(pt.x, pt.y, { steps: 4 });
+      await p3.waitForFunction((n) => { const t = document.getElementById('hover-tip'); return !t.hidden && t.textContent.includes(n); }, P.name_en, { timeout: 5000 });
+      await clean(p3, '/embed');
+      await p3.close();
     });
 
     // ---- the HTML pages
