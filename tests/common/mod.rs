@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use compute_atlas::{Atlas, AtlasConfig};
 
+pub mod browser;
 pub mod http;
 pub mod nginx;
 
