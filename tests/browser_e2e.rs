@@ -144,7 +144,10 @@ fn published_folder_on_nginx_in_headless_chromium() {
     let out = tempfile::tempdir().unwrap();
     let site = out.path().join("atlas");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
-    cmd.arg("publish").arg(&site);
+    cmd.arg("publish")
+        .arg(&site)
+        .arg("--data")
+        .arg(common::data_dir());
     let plants = common::plant_files().unwrap_or_default();
     for f in &plants {
         cmd.arg("--plants").arg(f);
@@ -184,6 +187,7 @@ fn published_folder_on_nginx_in_headless_chromium() {
     ] {
         assert!(site.join(f).exists(), "{f}");
     }
+    published_analytics_match_the_live_api(&site);
     let frame_dir = out.path().join("frame");
     std::fs::create_dir(&frame_dir).unwrap();
     let atlas_port = common::free_port();
@@ -233,4 +237,54 @@ fn published_folder_on_nginx_in_headless_chromium() {
         last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
         "{last}"
     );
+}
+
+/// The power balance and timeline files of a published folder against what the live API (the
+/// app in process, on the same data) answers for the same requests: JSON parsed and compared
+/// (the live `links` left out, as publish leaves them out), CSV byte for byte.
+fn published_analytics_match_the_live_api(site: &Path) {
+    let read = |rel: &str| {
+        std::fs::read(site.join(rel)).unwrap_or_else(|e| panic!("{rel} not published: {e}"))
+    };
+    actix_web::rt::System::new().block_on(async {
+        let mut checked = Vec::new();
+        for level in ["county", "province", "site"] {
+            checked.push((
+                format!("data/analytics/power-balance-{level}.json"),
+                format!("/analytics/power-balance?level={level}"),
+            ));
+            checked.push((
+                format!("data/analytics/power-balance-{level}.csv"),
+                format!("/analytics/power-balance?level={level}&f=csv"),
+            ));
+        }
+        for by in ["month", "quarter", "year"] {
+            checked.push((
+                format!("data/analytics/timeline-{by}.json"),
+                format!("/analytics/timeline?by={by}"),
+            ));
+        }
+        for (file, uri) in checked {
+            let live = common::http::get(&uri).await;
+            assert_eq!(live.status, 200, "{uri}: {}", live.text());
+            let published = read(&file);
+            if file.ends_with(".csv") {
+                assert!(live.body.contains(&b'\n'), "{uri}: no CSV rows");
+                assert!(published == live.body, "{file} differs from {uri}");
+                continue;
+            }
+            let mut want = live.json();
+            if let Some(o) = want.as_object_mut() {
+                o.remove("links");
+            }
+            let got: serde_json::Value = serde_json::from_slice(&published).unwrap();
+            assert!(
+                got.get("rows")
+                    .or(got.get("periods"))
+                    .is_some_and(|r| r.as_array().is_some_and(|a| !a.is_empty())),
+                "{file} has no rows"
+            );
+            assert_eq!(got, want, "{file} differs from {uri}");
+        }
+    });
 }

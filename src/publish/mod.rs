@@ -11,6 +11,8 @@
 //! DIR/data/{collection}.geojson, .csv   each layer's features (the downloads)
 //! DIR/data/collections.json   the collections (titles, attribution, extents)
 //! DIR/data/analytics/         county, prefecture, province tables (JSON, CSV), summary,
+//!                             power balance per county, province and site (JSON, CSV;
+//!                             none without a demand model), timeline by month, quarter, year,
 //!                             metric catalogue, renewable programmes
 //! DIR/data/map/               what the map reads at start beside the above
 //! DIR/plots/                  the plots (PNG, SVG; en and zh) and plots/index.json

@@ -65,6 +65,18 @@ where
     })
 }
 
+/// `fetch_json`, but `None` for a 404 (a part this atlas lacks).
+async fn fetch_json_optional<S, B>(app: &S, uri: &str) -> Result<Option<Value>, PublishError>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    match fetch_json(app, uri).await {
+        Err(PublishError::Response { status: 404, .. }) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 /// `v` without the live API's `links` (top level and one level down, e.g. each collection):
 /// they are absolute URLs of a server the folder does not have.
 fn without_links(mut v: Value) -> Value {
@@ -269,6 +281,31 @@ pub(super) fn write_site(
             write(
                 &out,
                 &format!("data/analytics/{name}.json"),
+                &json_bytes(&without_links(v)),
+            )?;
+        }
+        for level in ["county", "province", "site"] {
+            let uri = format!("/analytics/power-balance?level={level}");
+            // No power_assumptions.csv, no demand model: the server answers 404, and the
+            // folder has no balance, as the live atlas has none.
+            let Some(v) = fetch_json_optional(&svc, &uri).await? else {
+                tracing::warn!("no power-demand model: the folder has no power balance");
+                break;
+            };
+            let name = format!("data/analytics/power-balance-{level}");
+            write(
+                &out,
+                &format!("{name}.json"),
+                &json_bytes(&without_links(v)),
+            )?;
+            let csv = fetch(&svc, &format!("{uri}&f=csv")).await?;
+            write(&out, &format!("{name}.csv"), &csv)?;
+        }
+        for by in ["month", "quarter", "year"] {
+            let v = fetch_json(&svc, &format!("/analytics/timeline?by={by}")).await?;
+            write(
+                &out,
+                &format!("data/analytics/timeline-{by}.json"),
                 &json_bytes(&without_links(v)),
             )?;
         }

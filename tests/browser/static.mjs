@@ -1,5 +1,6 @@
 // The published folder (`compute-atlas publish`) in Debian's Chromium, served by a plain static
-// server under a path prefix, and its embeddable map inside an iframe of another origin.
+// server under a path prefix (a county panel's power balance from the published file), and its
+// embeddable map inside an iframe of another origin.
 //
 //   node tests/browser/static.mjs http://127.0.0.1:PORT/atlas/ http://127.0.0.1:OTHER/frame.html
 //
@@ -10,6 +11,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { balanceTextMatches } from './time-and-panels.mjs';
 
 const [base, framePage] = process.argv.slice(2);
 const prefix = new URL(base);
@@ -78,6 +80,28 @@ try {
   await check('tiles read by HTTP range requests on the archives', async () => {
     assert(ranges.length > 0, 'no range request on a .pmtiles file');
     return `${ranges.length} range requests`;
+  });
+  // A county panel (Yiwu, Xinjiang) from the URL: demand against local supply and the coverage
+  // caveat, as the published data/analytics/power-balance-county.json gives them.
+  await check('county panel shows the balance of data/analytics/power-balance-county.json', async () => {
+    const code = '650522';
+    const county = await context.newPage();
+    try {
+      await county.goto(`${base}#sel=county:${code}`);
+      await ready(county);
+      await county.waitForFunction(() => {
+        const b = document.querySelector('#details article.county [data-balance]');
+        return b && !b.querySelector('[data-loading]');
+      }, null, { timeout: 10000 });
+      const text = await county.textContent('#details [data-balance]');
+      const file = await county.request.get(new URL('data/analytics/power-balance-county.json', base).href);
+      assert(file.ok(), `power-balance-county.json: HTTP ${file.status()}`);
+      const d = balanceTextMatches(text, await file.json(), code);
+      assert(!/not available/.test(text), `the panel says the balance is missing: ${text.slice(0, 160)}`);
+      return `${code}: ${d.low}–${d.high} MW`;
+    } finally {
+      await county.close();
+    }
   });
   const embed = await context.newPage();
   await embed.goto(framePage);

@@ -13,6 +13,32 @@ const fmt = (v, digits) => {
 };
 
 /**
+ * Checks the county panel's balance text against a /analytics/power-balance?level=county body
+ * (the live answer or the published file): the demand range, the sites with an estimate, the
+ * local supply and the coverage caveat as the page formats them. Returns the row's demand_mw.
+ */
+export function balanceTextMatches(text, body, code) {
+  const row = body.rows.find((r) => r.id === code);
+  assert(row, `county ${code} has sites but no power-balance row`);
+  const d = row.demand_mw;
+  assert(/Estimated demand/.test(text) && /is an estimate/.test(text), 'demand not labelled as an estimate');
+  if (typeof d.central === 'number') {
+    const want = `estimate ${fmt(d.low)}–${fmt(d.high)} (central ${fmt(d.central)})`;
+    assert(text.includes(want), `balance lacks "${want}": ${text.slice(0, 160)}`);
+  } else assert(/Estimated demand \(MW\)unknown/.test(text), 'demand with no estimate is not "unknown"');
+  assert(text.includes(`${row.estimated_sites} of ${row.sites}`), `sites with an estimate: ${row.estimated_sites} of ${row.sites} not shown`);
+  if (body.plants_loaded && typeof row.operating_mw_total === 'number') {
+    assert(text.includes(`Operating capacity, all fuels (MW)${fmt(row.operating_mw_total)}`), `local supply ${row.operating_mw_total} MW not shown`);
+  }
+  const c = row.coverage;
+  assert(/Coverage: the plant files hold/.test(text), 'no coverage caveat');
+  for (const [ratio, fuel] of [[c.solar_ratio, 'solar'], [c.wind_ratio, 'wind']]) {
+    if (typeof ratio === 'number') assert(text.includes(`${fmt(ratio * 100, 0)}% of its reported ${fuel} capacity`), `coverage of ${fuel} (${ratio}) not shown`);
+  }
+  return d;
+}
+
+/**
  * Runs the checks on `page` (the site panel of `site` open); `initial` is the site counter at
  * start. The map and filters are left as found (no date limit, all provinces).
  */
@@ -72,23 +98,7 @@ export async function timeAndPanelChecks({ page, base, check, siteCount, waitIdl
     }, null, { timeout: 10000 });
     const text = await page.textContent('#details [data-balance]');
     const body = await page.evaluate(async () => (await (await fetch('/analytics/power-balance?level=county')).json()));
-    const row = body.rows.find((r) => r.id === code);
-    assert(row, `county ${code} has sites but no power-balance row`);
-    const d = row.demand_mw;
-    assert(/Estimated demand/.test(text) && /is an estimate/.test(text), 'demand not labelled as an estimate');
-    if (typeof d.central === 'number') {
-      const want = `estimate ${fmt(d.low)}–${fmt(d.high)} (central ${fmt(d.central)})`;
-      assert(text.includes(want), `balance lacks "${want}": ${text.slice(0, 160)}`);
-    } else assert(/Estimated demand \(MW\)unknown/.test(text), 'demand with no estimate is not "unknown"');
-    assert(text.includes(`${row.estimated_sites} of ${row.sites}`), `sites with an estimate: ${row.estimated_sites} of ${row.sites} not shown`);
-    if (body.plants_loaded && typeof row.operating_mw_total === 'number') {
-      assert(text.includes(`Operating capacity, all fuels (MW)${fmt(row.operating_mw_total)}`), `local supply ${row.operating_mw_total} MW not shown`);
-    }
-    const c = row.coverage;
-    assert(/Coverage: the plant files hold/.test(text), 'no coverage caveat');
-    for (const [ratio, fuel] of [[c.solar_ratio, 'solar'], [c.wind_ratio, 'wind']]) {
-      if (typeof ratio === 'number') assert(text.includes(`${fmt(ratio * 100, 0)}% of its reported ${fuel} capacity`), `coverage of ${fuel} (${ratio}) not shown`);
-    }
+    const d = balanceTextMatches(text, body, code);
     return `${code}: ${d.low}–${d.high} MW`;
   });
 

@@ -138,12 +138,13 @@ let countyBalance = null;
 
 /**
  * /analytics/power-balance?level=county (estimated demand, local supply, coverage of the plant
- * files), loaded once. Null when there is none: the published folder, or a server without the
- * demand model (it answers 404).
+ * files), loaded once; the published folder has the same body as a file. Null when there is
+ * none: a server (or a folder published from one) without the demand model.
  */
 export function fetchCountyBalance() {
-  if (STATIC) return Promise.resolve(null);
-  if (!countyBalance) countyBalance = getJson('/analytics/power-balance?level=county', { optional: true });
+  if (!countyBalance) {
+    countyBalance = getJson(STATIC ? 'data/analytics/power-balance-county.json' : '/analytics/power-balance?level=county', { optional: true });
+  }
   return countyBalance;
 }
 

@@ -1,7 +1,8 @@
 // A county's estimated power demand against its local supply, in the county panel, from
-// /analytics/power-balance?level=county. Demand is an estimate (a range), never a reported
-// figure; local supply counts the plant files, which hold only part of the wind and solar
-// capacity: the coverage the API gives is shown with it. Text is set with textContent.
+// /analytics/power-balance?level=county (data/analytics/power-balance-county.json when static).
+// Demand is an estimate (a range), never a reported figure; local supply counts the plant
+// files, which hold only part of the wind and solar capacity: the coverage the API gives is
+// shown with it. Text is set with textContent.
 
 import { fmtNum, isNum, UNKNOWN } from './format.js';
 import { fetchCountyBalance } from './api.js';
@@ -44,11 +45,12 @@ function coverageText(c) {
   return `Coverage: the plant files hold ${part(c.solar_ratio, c.solar_statistics, 'solar')} and ${part(c.wind_ratio, c.wind_statistics, 'wind')} in ${c.province}; local wind and solar supply is understated where that share is low.`;
 }
 
-// The published folder has no balance: the demand from the county figures, and why the rest is missing.
+// No balance (no demand model on the server, or a folder published without one): the demand from
+// the county figures, and why the rest is missing.
 function fallback(section, countyRow) {
   const s = { low: countyRow.power_mw_low, central: countyRow.power_mw_central, high: countyRow.power_mw_high };
   figs(section, [['Estimated demand (MW)', spanText(s)]]);
-  section.append(el('p', 'Local supply against this demand, with the plant files\' coverage, is given by the live API (/analytics/power-balance).', 'hint'));
+  section.append(el('p', 'Local supply against this demand is not available: this atlas has no power balance (no power-demand model).', 'hint'));
 }
 
 function render(section, body, code, countyRow) {
