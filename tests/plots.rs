@@ -6,6 +6,11 @@ use std::sync::OnceLock;
 use compute_atlas::plot::{self, Fonts, Format, PlotKind, PlotRequest};
 use compute_atlas::{Atlas, AtlasConfig};
 
+#[path = "common/mod.rs"]
+mod common;
+#[path = "plots/timeline_balance.rs"]
+mod timeline_balance;
+
 fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")
         .map(PathBuf::from)
@@ -446,6 +451,8 @@ fn write_docs_examples() {
         (PlotKind::TopCounties, "plot-top-counties"),
         (PlotKind::ComputeVsPower, "plot-compute-vs-power"),
         (PlotKind::ProvincePower, "plot-province-power"),
+        (PlotKind::Timeline, "plot-timeline"),
+        (PlotKind::PowerBalance, "plot-power-balance"),
     ] {
         let r = req(kind, Format::Png, size);
         let bytes = plot::render(atlas(), &r, fonts()).unwrap();
