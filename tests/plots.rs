@@ -435,6 +435,28 @@ fn defaults_and_cache_keys() {
         &[("province", "Xinjiang")],
     );
     assert_ne!(a.cache_key(), d.cache_key());
+    let balance = |pairs: &[(&str, &str)]| req(PlotKind::PowerBalance, Format::Svg, pairs);
+    assert_eq!(
+        balance(&[]).cache_key(),
+        balance(&[("level", "province")]).cache_key()
+    );
+    assert_ne!(
+        balance(&[]).cache_key(),
+        balance(&[("pue", "1.2")]).cache_key()
+    );
+    assert_ne!(
+        balance(&[("pue", "1.2")]).cache_key(),
+        balance(&[("utilisation", "0.5")]).cache_key()
+    );
+    let timeline = |pairs: &[(&str, &str)]| req(PlotKind::Timeline, Format::Svg, pairs);
+    assert_eq!(
+        timeline(&[]).cache_key(),
+        timeline(&[("by", "year")]).cache_key()
+    );
+    assert_ne!(
+        timeline(&[]).cache_key(),
+        timeline(&[("by", "month")]).cache_key()
+    );
 }
 
 /// Writes the example plots of docs/ (run with `PLOTS_DOCS=docs cargo test --test plots -- --ignored`).

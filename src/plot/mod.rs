@@ -434,7 +434,7 @@ impl PlotRequest {
                 "pue" => r.overrides.pue = Some(check_override(k, v, PUE_RANGE).map_err(bad)?),
                 "utilisation" => {
                     r.overrides.utilisation =
-                        Some(check_override(k, v, UTILISATION_RANGE).map_err(bad)?)
+                        Some(check_override(k, v, UTILISATION_RANGE).map_err(bad)?);
                 }
                 _ => unreachable!("checked above"),
             }

@@ -344,16 +344,31 @@ async fn new_kinds_refuse_bad_parameters_like_the_api() {
     assert_eq!(r.level, compute_atlas::plot::PlotLevel::Province);
 }
 
+/// Without power_assumptions.csv no demand is estimated: the plot says why instead of drawing.
 #[test]
 fn power_balance_without_the_demand_model_says_so() {
     let r = req(PlotKind::PowerBalance, Format::Svg, &[]);
     let a = bare_atlas();
-    if a.demand_model.is_some() {
-        // The bundled data has the model: the plot draws its rows (no plants: no caveat).
-        let s = svg(a, &r);
-        assert!(s.contains("Estimated demand"));
-        assert!(!s.contains("hold only part of each province"));
-    }
+    assert!(a.demand_model.is_some(), "the bundled data has the model");
+    let s = svg(a, &r);
+    assert!(s.contains("Estimated demand"));
+    // No plant files: the province level still draws generation from the provincial statistics,
+    // and no caveat is due where no plant-file capacity is used.
+    assert!(!s.contains("not available"));
+    let dir = super::common::data_dir_copy();
+    std::fs::remove_file(dir.path().join("power_assumptions.csv")).unwrap();
+    let a = compute_atlas::Atlas::build(&compute_atlas::AtlasConfig::new(dir.path())).unwrap();
+    assert!(a.demand_model.is_none());
+    let s = svg(&a, &r);
+    assert!(
+        s.contains("Power-demand estimates are not available"),
+        "message"
+    );
+    assert_eq!(
+        s.matches(&hex(colour::GENERATION)).count(),
+        1,
+        "only the key"
+    );
 }
 
 #[test]

@@ -173,7 +173,7 @@ impl PowerBalance<'_> {
                         || t(zh, "share unknown", "比例未知").to_string(),
                         |v| format!("{}%", num(v * 100.0)),
                     );
-                    fuels.push(format!("{} {share}", t(zh, en, cn)));
+                    fuels.push(format!("{}{}{share}", t(zh, en, cn), t(zh, " ", "")));
                 }
             }
             let fuels = fuels.join(t(zh, ", ", "，"));
