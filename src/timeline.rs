@@ -14,7 +14,7 @@ use crate::figures::grouped_sum;
 use crate::model::{ReportedDate, SiteStatus};
 
 /// Period length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Month,
@@ -64,6 +64,16 @@ pub struct ByStatus {
 }
 
 impl ByStatus {
+    /// The figure of status `s`.
+    pub fn of(&self, s: SiteStatus) -> f64 {
+        match s {
+            SiteStatus::Announced => self.announced,
+            SiteStatus::Tendered => self.tendered,
+            SiteStatus::UnderConstruction => self.under_construction,
+            SiteStatus::Operational => self.operational,
+        }
+    }
+
     fn slot(&mut self, s: SiteStatus) -> &mut f64 {
         match s {
             SiteStatus::Announced => &mut self.announced,

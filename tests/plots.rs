@@ -6,6 +6,11 @@ use std::sync::OnceLock;
 use compute_atlas::plot::{self, Fonts, Format, PlotKind, PlotRequest};
 use compute_atlas::{Atlas, AtlasConfig};
 
+#[path = "common/mod.rs"]
+mod common;
+#[path = "plots/timeline_balance.rs"]
+mod timeline_balance;
+
 fn shared_dir() -> PathBuf {
     std::env::var_os("COMPUTE_ATLAS_SHARED")
         .map(PathBuf::from)
@@ -430,6 +435,28 @@ fn defaults_and_cache_keys() {
         &[("province", "Xinjiang")],
     );
     assert_ne!(a.cache_key(), d.cache_key());
+    let balance = |pairs: &[(&str, &str)]| req(PlotKind::PowerBalance, Format::Svg, pairs);
+    assert_eq!(
+        balance(&[]).cache_key(),
+        balance(&[("level", "province")]).cache_key()
+    );
+    assert_ne!(
+        balance(&[]).cache_key(),
+        balance(&[("pue", "1.2")]).cache_key()
+    );
+    assert_ne!(
+        balance(&[("pue", "1.2")]).cache_key(),
+        balance(&[("utilisation", "0.5")]).cache_key()
+    );
+    let timeline = |pairs: &[(&str, &str)]| req(PlotKind::Timeline, Format::Svg, pairs);
+    assert_eq!(
+        timeline(&[]).cache_key(),
+        timeline(&[("by", "year")]).cache_key()
+    );
+    assert_ne!(
+        timeline(&[]).cache_key(),
+        timeline(&[("by", "month")]).cache_key()
+    );
 }
 
 /// Writes the example plots of docs/ (run with `PLOTS_DOCS=docs cargo test --test plots -- --ignored`).
@@ -446,6 +473,8 @@ fn write_docs_examples() {
         (PlotKind::TopCounties, "plot-top-counties"),
         (PlotKind::ComputeVsPower, "plot-compute-vs-power"),
         (PlotKind::ProvincePower, "plot-province-power"),
+        (PlotKind::Timeline, "plot-timeline"),
+        (PlotKind::PowerBalance, "plot-power-balance"),
     ] {
         let r = req(kind, Format::Png, size);
         let bytes = plot::render(atlas(), &r, fonts()).unwrap();

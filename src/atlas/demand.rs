@@ -41,6 +41,17 @@ mod rows {
 pub const PUE_RANGE: (f64, f64) = (1.0, 3.0);
 pub const UTILISATION_RANGE: (f64, f64) = (0.05, 1.0);
 
+/// Parses the override `name` = `v` within `(lo, hi)`; the error names the allowed range. Shared
+/// by the analytics API and the plots so both accept and word alike.
+pub fn check_override(name: &str, v: &str, (lo, hi): (f64, f64)) -> Result<f64, String> {
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= lo && x <= hi => Ok(x),
+        _ => Err(format!(
+            "{name} must be a number from {lo} to {hi}, got {v:?}"
+        )),
+    }
+}
+
 /// Low, central and high values of one quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Range {

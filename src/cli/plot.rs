@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use compute_atlas::plot::{self, Breaks, Format, Lang, PlotKind, PlotLevel, PlotRequest};
+use compute_atlas::timeline::Step;
 use compute_atlas::Atlas;
 
 use super::common::write_file;
@@ -48,9 +49,19 @@ pub struct PlotArgs {
     /// Number of counties in top-counties.
     #[arg(long)]
     top: Option<u32>,
-    /// Unit level of compute-vs-power.
+    /// Unit level of compute-vs-power (default county) and power-balance (default province).
     #[arg(long, value_enum)]
     level: Option<PlotLevel>,
+    /// Period length of timeline (default year).
+    #[arg(long, value_enum)]
+    by: Option<Step>,
+    /// PUE replacing the data's range in the power-balance estimate (1-3).
+    #[arg(long)]
+    pue: Option<String>,
+    /// Average draw as a share of the servers' rated maximum in the power-balance estimate
+    /// (0.05-1).
+    #[arg(long)]
+    utilisation: Option<String>,
     /// A TrueType/OpenType font file to use for all text.
     #[arg(long)]
     font: Option<PathBuf>,
@@ -83,6 +94,9 @@ impl PlotArgs {
         add("breaks", self.breaks.map(name));
         add("top", self.top.map(|v| v.to_string()));
         add("level", self.level.map(name));
+        add("by", self.by.map(name));
+        add("pue", self.pue.clone());
+        add("utilisation", self.utilisation.clone());
         pairs
     }
 }

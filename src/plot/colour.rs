@@ -94,6 +94,22 @@ pub fn fuel(f: crate::model::Fuel) -> Rgb {
     }
 }
 
+/// Colour of a site status, from pale (announced) to strong (operational), as on the web map.
+pub fn status(s: crate::model::SiteStatus) -> Rgb {
+    use crate::model::SiteStatus::*;
+    match s {
+        Operational => (0xd6, 0x2f, 0x5e),
+        UnderConstruction => (0xf0, 0x8a, 0x24),
+        Tendered => (0xd9, 0xb3, 0x00),
+        Announced => (0x9a, 0x86, 0xe0),
+    }
+}
+
+/// Wind and solar generation in the power balance.
+pub const GENERATION: Rgb = (0x44, 0xaa, 0x99);
+/// Curtailed wind and solar energy in the power balance.
+pub const CURTAILED: Rgb = (0xcc, 0x66, 0x77);
+
 #[cfg(test)]
 mod tests {
     use super::*;

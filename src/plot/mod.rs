@@ -1,8 +1,10 @@
 //! Report-ready plots of the atlas, drawn with plotters to PNG or SVG.
 //!
-//! Four kinds: a county choropleth (`choropleth`), the leading counties by a metric
-//! (`top-counties`), compute against operating renewable capacity (`compute-vs-power`) and
-//! operating capacity by fuel per province (`province-power`). A [`PlotRequest`] is parsed from
+//! Six kinds: a county choropleth (`choropleth`), the leading counties by a metric
+//! (`top-counties`), compute against operating renewable capacity (`compute-vs-power`),
+//! operating capacity by fuel per province (`province-power`), the build-out over time
+//! (`timeline`) and estimated demand against renewable generation (`power-balance`). A
+//! [`PlotRequest`] is parsed from
 //! query pairs ([`PlotRequest::from_query`]), rendered by [`render`] to bytes, and cached by the
 //! caller under [`PlotRequest::cache_key`]. Output is deterministic for the same atlas and request.
 
@@ -17,9 +19,11 @@ mod text;
 
 use std::fmt;
 
+use crate::atlas::demand::{check_override, Overrides, PUE_RANGE, UTILISATION_RANGE};
 use crate::atlas::Atlas;
 use crate::figures::UnitFigures;
 use crate::model::ProvinceInfo;
+use crate::timeline::Step;
 
 pub use chart::top_counties;
 pub use font::Fonts;
@@ -63,14 +67,20 @@ pub enum PlotKind {
     ComputeVsPower,
     /// Operating capacity by fuel per province.
     ProvincePower,
+    /// Cumulative sites and reported compute by status over time.
+    Timeline,
+    /// Estimated demand range against wind and solar generation and curtailed energy.
+    PowerBalance,
 }
 
 impl PlotKind {
-    pub const ALL: [PlotKind; 4] = [
+    pub const ALL: [PlotKind; 6] = [
         PlotKind::Choropleth,
         PlotKind::TopCounties,
         PlotKind::ComputeVsPower,
         PlotKind::ProvincePower,
+        PlotKind::Timeline,
+        PlotKind::PowerBalance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,10 +89,13 @@ impl PlotKind {
             PlotKind::TopCounties => "top-counties",
             PlotKind::ComputeVsPower => "compute-vs-power",
             PlotKind::ProvincePower => "province-power",
+            PlotKind::Timeline => "timeline",
+            PlotKind::PowerBalance => "power-balance",
         }
     }
 
-    /// Parses a kind name (`choropleth`, `top-counties`, `compute-vs-power`, `province-power`).
+    /// Parses a kind name (`choropleth`, `top-counties`, `compute-vs-power`, `province-power`,
+    /// `timeline`, `power-balance`).
     pub fn parse(s: &str) -> Result<PlotKind, PlotError> {
         PlotKind::ALL
             .into_iter()
@@ -102,6 +115,8 @@ impl PlotKind {
             PlotKind::TopCounties => &["metric", "province", "top"],
             PlotKind::ComputeVsPower => &["level", "province"],
             PlotKind::ProvincePower => &[],
+            PlotKind::Timeline => &["by", "province"],
+            PlotKind::PowerBalance => &["level", "pue", "utilisation"],
         }
     }
 
@@ -176,7 +191,7 @@ pub enum Breaks {
     Jenks,
 }
 
-/// Unit level of `compute-vs-power`.
+/// Unit level of `compute-vs-power` and `power-balance`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum PlotLevel {
     County,
@@ -211,6 +226,10 @@ pub struct PlotRequest {
     pub breaks: Breaks,
     pub top: usize,
     pub level: PlotLevel,
+    /// Period length of `timeline`.
+    pub by: Step,
+    /// PUE and utilisation replacing the data's ranges in the `power-balance` estimate.
+    pub overrides: Overrides,
 }
 
 /// Names of the numeric unit properties a plot can use as `metric`: the county metrics of the
@@ -256,13 +275,21 @@ impl PlotRequest {
             province: None,
             breaks: Breaks::Quantile,
             top: 15,
-            level: PlotLevel::County,
+            // The balance has one row per unit with sites: few provinces, many counties.
+            level: if kind == PlotKind::PowerBalance {
+                PlotLevel::Province
+            } else {
+                PlotLevel::County
+            },
+            by: Step::Year,
+            overrides: Overrides::default(),
         }
     }
 
     /// Parses query pairs. Known parameters: `width`, `height` (200..=4000), `scale` (1..=3),
     /// `lang` (en|zh), `title`, `format` (png|svg; overrides `format`), and per kind `metric`,
-    /// `province`, `breaks` (quantile|jenks), `top` (1..=50), `level` (county|province).
+    /// `province`, `breaks` (quantile|jenks), `top` (1..=50), `level` (county|province), `by`
+    /// (month|quarter|year), `pue` and `utilisation` (the ranges of the power-estimate API).
     /// Unknown, repeated or inapplicable parameters and bad values are errors with a message
     /// fit for an HTTP 400 body.
     pub fn from_query(
@@ -392,6 +419,23 @@ impl PlotRequest {
                         }
                     }
                 }
+                "by" => {
+                    r.by = match v.to_ascii_lowercase().as_str() {
+                        "month" => Step::Month,
+                        "quarter" => Step::Quarter,
+                        "year" => Step::Year,
+                        _ => {
+                            return Err(bad(format!(
+                                "by must be month, quarter or year, got `{v}`"
+                            )))
+                        }
+                    }
+                }
+                "pue" => r.overrides.pue = Some(check_override(k, v, PUE_RANGE).map_err(bad)?),
+                "utilisation" => {
+                    r.overrides.utilisation =
+                        Some(check_override(k, v, UTILISATION_RANGE).map_err(bad)?);
+                }
                 _ => unreachable!("checked above"),
             }
         }
@@ -424,6 +468,9 @@ impl PlotRequest {
                 "breaks" => format!("{:?}", self.breaks).to_lowercase(),
                 "top" => self.top.to_string(),
                 "level" => format!("{:?}", self.level).to_lowercase(),
+                "by" => format!("{:?}", self.by).to_lowercase(),
+                "pue" => format!("{:?}", self.overrides.pue),
+                "utilisation" => format!("{:?}", self.overrides.utilisation),
                 _ => String::new(),
             });
         }
@@ -460,6 +507,8 @@ pub fn render(atlas: &Atlas, req: &PlotRequest, fonts: &Fonts) -> Result<Vec<u8>
         PlotKind::TopCounties => chart::render_top(atlas, req, family),
         PlotKind::ComputeVsPower => chart::render_scatter(atlas, req, family),
         PlotKind::ProvincePower => chart::render_province_power(atlas, req, family),
+        PlotKind::Timeline => chart::render_timeline(atlas, req, family),
+        PlotKind::PowerBalance => chart::render_power_balance(atlas, req, family),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Words of the plots in English and Chinese, and number formatting.
 
 use crate::atlas::Atlas;
-use crate::model::{Adcode, Fuel};
+use crate::model::{Adcode, Fuel, SiteStatus};
 
 /// Picks the English or Chinese wording.
 pub fn t(zh: bool, en: &'static str, cn: &'static str) -> &'static str {
@@ -41,6 +41,16 @@ pub fn fuel_name(f: Fuel, zh: bool) -> &'static str {
         Fuel::Wind => t(zh, "Wind", "风电"),
         Fuel::Geothermal => t(zh, "Geothermal", "地热"),
         Fuel::Other => t(zh, "Other", "其他"),
+    }
+}
+
+/// A site status ("Under construction", "在建").
+pub fn status_name(s: SiteStatus, zh: bool) -> &'static str {
+    match s {
+        SiteStatus::Operational => t(zh, "Operational", "运营中"),
+        SiteStatus::UnderConstruction => t(zh, "Under construction", "在建"),
+        SiteStatus::Tendered => t(zh, "Tendered", "已招标"),
+        SiteStatus::Announced => t(zh, "Announced", "已宣布"),
     }
 }
 

@@ -8,8 +8,8 @@ use super::http::{csv_cell, get, link, negotiate, only_params, pairs, respond, F
 use super::oas::{get_with, param, Paths};
 use super::{ApiError, AppState};
 use crate::atlas::demand::{
-    chip_by_name, Basis, DemandModel, Overrides, ACCELERATORS_PER_SERVER, PUE_RANGE,
-    UTILISATION_RANGE,
+    check_override, chip_by_name, Basis, DemandModel, Overrides, ACCELERATORS_PER_SERVER,
+    PUE_RANGE, UTILISATION_RANGE,
 };
 use crate::atlas::Atlas;
 
@@ -129,14 +129,8 @@ pub(super) fn model(atlas: &Atlas) -> Result<&DemandModel, ApiError> {
     })
 }
 
-fn number_in(name: &str, v: &str, (lo, hi): (f64, f64)) -> Result<f64, ApiError> {
-    match v.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= lo && x <= hi => Ok(x),
-        _ => Err(ApiError::bad_request(format!(
-            "{name} must be a number from {lo} to {hi}, got {v:?}"
-        ))
-        .for_param(name)),
-    }
+fn number_in(name: &str, v: &str, range: (f64, f64)) -> Result<f64, ApiError> {
+    check_override(name, v, range).map_err(|m| ApiError::bad_request(m).for_param(name))
 }
 
 /// `pue=` and `utilisation=` overrides, validated against their allowed ranges.

@@ -95,6 +95,8 @@ const PLOTS = [
   ['top-counties', 'Top counties', (s) => ({ metric: s.metric, ...(s.province ? { province: s.province } : {}) })],
   ['compute-vs-power', 'Compute vs power', (s) => ({ ...(s.province ? { province: s.province } : {}) })],
   ['province-power', 'Power by province', () => ({})],
+  ['timeline', 'Build-out over time', (s) => ({ ...(s.province ? { province: s.province } : {}) })],
+  ['power-balance', 'Estimated demand vs supply', () => ({})],
 ];
 
 export function renderPlots() {
