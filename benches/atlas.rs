@@ -61,6 +61,51 @@ fn main() {
     );
     println!("{{\"bench\":\"rss_after_startup\",\"mb\":{:.1}}}", rss_mb());
 
+    // What a write to the sites costs before its 200: a new snapshot with the edited records
+    // (here the bundled rows, one note changed) and its layers and version. Before: the whole
+    // atlas built again; now: the sites' part rebuilt on the atlas's base.
+    let mut problems = compute_atlas::load::Problems::default();
+    let mut records =
+        compute_atlas::load::read_site_records(&root.join("geodata/sites.csv"), &mut problems)
+            .expect("sites.csv reads");
+    let notes = compute_atlas::load::SITE_COLUMNS
+        .iter()
+        .position(|c| *c == "notes")
+        .expect("a notes column");
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut full, mut incremental, mut layers) = (Vec::new(), Vec::new(), Vec::new());
+    let mut stages = Vec::new();
+    for i in 0..7 {
+        records[0].fields[notes] = Some(format!("benchmark edit {i}"));
+        let mut edited = config.clone();
+        edited.sites = Some(std::sync::Arc::new(records.clone()));
+        let t = Instant::now();
+        let served = compute_atlas::server::Served::from_atlas(
+            Atlas::build(&edited).expect("edited atlas builds"),
+        );
+        full.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let rebuilt = atlas.with_sites(&edited).expect("edited atlas rebuilds");
+        stages = rebuilt.timings.clone();
+        let t_layers = Instant::now();
+        let served2 = compute_atlas::server::Served::from_atlas(rebuilt);
+        layers.push(t_layers.elapsed().as_secs_f64());
+        incremental.push(t.elapsed().as_secs_f64());
+        assert_eq!(
+            served.version, served2.version,
+            "the same snapshot either way"
+        );
+    }
+    let (full, incremental) = (median(full), median(incremental));
+    println!(
+        "{{\"bench\":\"snapshot_after_site_edit\",\"full_rebuild_s\":{full:.4},\"on_base_s\":{incremental:.4},\"ratio\":{:.1},\"layers_and_version_s\":{:.4},\"stages\":{stages:?}}}",
+        full / incremental,
+        median(layers)
+    );
+
     // 1,000,000 uniform points in 73-127E, 20-54N (xorshift, fixed seed).
     let mut s: u64 = 0x2545F4914F6CDD1D;
     let mut next = || {

@@ -7,9 +7,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
+mod base;
 mod bases;
 mod build;
 pub mod demand;
@@ -85,7 +87,7 @@ pub struct Atlas {
     /// Groups of sites whose figures may count the same compute (`overlaps_with`), as site
     /// indexes; sums count each group once.
     pub overlap_groups: Vec<Vec<usize>>,
-    pub plants: Vec<PowerPlant>,
+    pub plants: Arc<Vec<PowerPlant>>,
     /// Which plants enter the figures: operating, and from the preferred source for their fuel.
     pub plant_counted: Vec<bool>,
     pub plant_counties: Vec<Option<usize>>,
@@ -98,13 +100,13 @@ pub struct Atlas {
     /// The bases covering each county, prefecture and site.
     pub base_cover: BaseCover,
     pub chips: Vec<Chip>,
-    pub county_index: RegionIndex,
-    pub prefecture_index: RegionIndex,
-    pub province_index: RegionIndex,
+    pub county_index: Arc<RegionIndex>,
+    pub prefecture_index: Arc<RegionIndex>,
+    pub province_index: Arc<RegionIndex>,
     pub site_index: PointIndex,
-    pub plant_index: PointIndex,
+    pub plant_index: Arc<PointIndex>,
     /// Per fuel, an index over the counted plants of that fuel (indexes into `plants`).
-    counted_by_fuel: Vec<(Fuel, PointIndex, Vec<usize>)>,
+    counted_by_fuel: Arc<Vec<(Fuel, PointIndex, Vec<usize>)>>,
     pub county_figures: Vec<UnitFigures>,
     pub prefecture_figures: Vec<UnitFigures>,
     pub province_figures: Vec<UnitFigures>,
@@ -124,7 +126,9 @@ pub struct Atlas {
     pub timings: Vec<(&'static str, f64)>,
     county_by_adcode: HashMap<Adcode, usize>,
     site_by_id: HashMap<String, usize>,
-    plant_by_id: HashMap<String, usize>,
+    plant_by_id: Arc<HashMap<String, usize>>,
+    /// What the sites do not change, kept for [`Atlas::with_sites`].
+    base: Arc<base::Base>,
 }
 
 /// Building the atlas failed.
@@ -144,6 +148,14 @@ impl Atlas {
     /// Loads, validates, indexes and analyses the data named by `config`.
     pub fn build(config: &AtlasConfig) -> Result<Atlas, AtlasError> {
         build::build(config)
+    }
+
+    /// The atlas with the sites of `config` (its `sites` records, else its `sites.csv`) and
+    /// everything else of this one: the boundaries, tables, indexes, plants and bases are
+    /// shared, not read again. What a write to the sites costs; a reload, which may find other
+    /// files changed, uses [`Atlas::build`].
+    pub fn with_sites(&self, config: &AtlasConfig) -> Result<Atlas, AtlasError> {
+        build::with_sites_on(self.base.clone(), config)
     }
 
     /// The county containing the point (lon, lat), if inside the covered area.
@@ -227,3 +239,6 @@ fn _assert_send_sync() {
     is::<Atlas>();
     let _ = PlantFormat::Gppd;
 }
+
+#[cfg(test)]
+mod tests;

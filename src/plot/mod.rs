@@ -109,7 +109,7 @@ impl PlotKind {
     }
 
     /// Parameters this kind accepts besides `width`, `height`, `scale`, `lang`, `title`, `format`.
-    fn parameters(self) -> &'static [&'static str] {
+    pub fn parameters(self) -> &'static [&'static str] {
         match self {
             PlotKind::Choropleth => &["metric", "province", "breaks"],
             PlotKind::TopCounties => &["metric", "province", "top"],

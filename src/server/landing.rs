@@ -11,8 +11,8 @@ use super::http::{
 use super::http::{JSON, OPENAPI};
 use super::oas::{simple, Paths};
 use super::{
-    analytics, demand, downloads, features, processes, tiles, transactions, webmap, ApiError,
-    AppState, Served,
+    analytics, demand, downloads, features, plots, processes, tiles, transactions, webmap,
+    ApiError, AppState, Served,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -91,6 +91,7 @@ async fn landing(
     links.extend(processes::links(&base));
     links.extend(analytics::links(&base));
     links.extend(demand::links(&base));
+    links.extend(plots::links(&base));
     let body = json!({
         "title": "compute-atlas",
         "description": DESCRIPTION,

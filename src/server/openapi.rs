@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::http::{base_url, json_only, respond, OPENAPI};
 use super::oas::simple;
 use super::{
-    analytics, demand, downloads, features, landing, processes, status, tiles, transactions,
+    analytics, demand, downloads, features, landing, plots, processes, status, tiles, transactions,
     webmap, ApiError, AppState, Served,
 };
 use crate::layers::GeometryKind;
@@ -37,6 +37,7 @@ pub fn document(served: &Served, base: &str) -> Value {
     demand::openapi_paths(&mut paths);
     status::openapi_paths(&mut paths);
     webmap::openapi_paths(&mut paths);
+    plots::openapi_paths(&mut paths);
     let mut schemas = Map::new();
     schemas.insert(
         "problem".into(),

@@ -33,6 +33,20 @@ impl Served {
         Ok(Served::from_atlas(atlas))
     }
 
+    /// After a write to the sites: this snapshot's atlas with the edit store's records as its
+    /// sites, everything the sites do not change shared (see [`Atlas::with_sites`]).
+    pub fn after_edit(
+        &self,
+        config: &AtlasConfig,
+        state: &crate::edit::EditState,
+    ) -> Result<Served, AtlasError> {
+        let mut atlas = self
+            .atlas
+            .with_sites(&crate::edit::Edits::config(state, config))?;
+        atlas.problems.extend(state.problems.clone());
+        Ok(Served::from_atlas(atlas))
+    }
+
     pub fn from_atlas(atlas: Atlas) -> Served {
         let layers = build_layers(&atlas);
         release_freed_memory();

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::auth::{self, Caller};
 use super::http::{base_url, link, GEOJSON, JSON};
 use super::oas::Paths;
-use super::{ApiError, AppState, Served};
+use super::{ApiError, AppState};
 use crate::edit::{
     check_record, feature_of_record, merge_patch, read_feature, EditState, FieldError, Role,
 };
@@ -274,7 +274,7 @@ fn commit(
     st.apply(&change, record);
     // The change is durable from here; a failed rebuild leaves the old snapshot served until
     // the next write or reload, and says so.
-    match Served::build_with_edits(&state.config, st) {
+    match served.after_edit(&state.config, st) {
         Ok(s) => {
             state.install(s);
             edits.publish(st);

@@ -317,6 +317,8 @@ async fn every_documented_path_and_landing_link_answers() {
         "/data-version",
         "/embed",
         "/map",
+        "/plots/timeline.svg",
+        "/plots/power-balance.png",
     ] {
         assert!(paths.contains_key(route), "{route} is not in /api");
     }
