@@ -91,6 +91,23 @@ pub fn write_geometry(
     Ok(())
 }
 
+/// Serialises one feature as GeoJSON text around its geometry's text, written before.
+pub(super) fn feature_json_with(
+    feature: &LayerFeature,
+    geometry: &str,
+    properties: &Map<String, Value>,
+) -> String {
+    let mut out = String::with_capacity(geometry.len() + 256);
+    out.push_str("{\"type\":\"Feature\",\"id\":");
+    out.push_str(&Value::String(feature.id.clone()).to_string());
+    out.push_str(",\"geometry\":");
+    out.push_str(geometry);
+    out.push_str(",\"properties\":");
+    out.push_str(&serde_json::to_string(properties).unwrap_or_else(|_| "{}".into()));
+    out.push('}');
+    out
+}
+
 /// Serialises one feature as GeoJSON text.
 pub fn feature_json(
     feature: &LayerFeature,
@@ -98,15 +115,9 @@ pub fn feature_json(
     precision: u8,
     f: &mut Transform<'_>,
 ) -> Result<String, crate::crs::CrsError> {
-    let mut out = String::with_capacity(256);
-    out.push_str("{\"type\":\"Feature\",\"id\":");
-    out.push_str(&Value::String(feature.id.clone()).to_string());
-    out.push_str(",\"geometry\":");
-    write_geometry(&mut out, &feature.geometry, precision, f)?;
-    out.push_str(",\"properties\":");
-    out.push_str(&serde_json::to_string(properties).unwrap_or_else(|_| "{}".into()));
-    out.push('}');
-    Ok(out)
+    let mut geometry = String::with_capacity(64);
+    write_geometry(&mut geometry, &feature.geometry, precision, f)?;
+    Ok(feature_json_with(feature, &geometry, properties))
 }
 
 pub(super) fn no_transform(_: &mut [(f64, f64)]) -> Result<(), crate::crs::CrsError> {

@@ -20,6 +20,7 @@ use crate::atlas::Atlas;
 mod bases;
 mod demand;
 mod geojson;
+mod outlines;
 mod plants;
 mod sites;
 mod units;
@@ -224,6 +225,12 @@ fn bbox_of(geometry: &FeatureGeometry) -> Option<[f64; 4]> {
 
 fn finish(mut layer: Layer) -> Layer {
     for f in &mut layer.features {
+        if let FeatureGeometry::MultiPolygon(mp) = &f.geometry {
+            let (geometry, bbox) = outlines::outline(mp);
+            f.bbox = bbox;
+            f.json = geojson::feature_json_with(f, &geometry, &f.properties);
+            continue;
+        }
         f.bbox = bbox_of(&f.geometry);
         f.json = feature_json(
             f,
@@ -308,5 +315,6 @@ pub fn build_layers(atlas: &Atlas) -> Vec<Layer> {
         layers.push(plants::plants(atlas));
     }
     layers.push(bases::renewable_bases(atlas));
+    outlines::prune();
     layers
 }
