@@ -109,6 +109,37 @@ export async function editingChecks({ page, base, check, waitIdle, site, allowEr
     return text.replace(/\s+/g, ' ').slice(0, 120);
   });
 
+  await check('editing: "Add a site" places a point from a map click; an invalid source shows the API\'s message and adds nothing', async () => {
+    const count = async () => (await (await page.request.get(new URL('collections/sites/items?f=json&limit=1', base).href)).json()).numberMatched;
+    const last = async () => (await (await page.request.get(new URL('changes', base).href)).json()).last;
+    const [n0, c0] = [await count(), await last()];
+    await page.click('#edit-add');
+    await page.locator('#edit-add-box [data-add-hint]').waitFor({ timeout: 5000 });
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const form = page.locator('#edit-add-box [data-add-form]');
+    await form.waitFor({ timeout: 5000 });
+    const point = await form.locator('output[name="point"]').textContent();
+    assert(/^-?\d+(\.\d+)?, -?\d+(\.\d+)? \(longitude, latitude\)$/.test(point), `point shown as "${point}"`);
+    await form.locator('[name="id"]').fill('e2e-never-added');
+    await form.locator('[name="name_en"]').fill('Never added');
+    await form.locator('[name="source"]').fill('ftp://example.org/e2e');
+    const key = `400 POST ${new URL('collections/sites/items', base).href}`;
+    allowError(key, true);
+    try {
+      await form.locator('button[type="submit"]').click();
+      await page.waitForFunction(() => /HTTP 400/.test(document.querySelector('#edit-add-box [data-edit-message]')?.textContent || ''), null, { timeout: 10000 });
+    } finally {
+      allowError(key, false);
+    }
+    const text = await page.textContent('#edit-add-box [data-edit-message]');
+    assert(/source_urls: expected an http\(s\) URL/.test(text), `message: ${text}`);
+    assert((await count()) === n0 && (await last()) === c0, 'a site or a change was added');
+    await form.locator('button:has-text("Cancel")').click();
+    assert((await page.locator('#edit-add-box [data-add-form]').count()) === 0, 'the form stayed after Cancel');
+    return point;
+  });
+
   await check('editing: the notes restored, the token forgotten, the Edit button gone', async () => {
     if (original !== null) {
       const cur = await get();

@@ -11,6 +11,7 @@ import { STATUS_LABEL, splitUrls } from './format.js';
 import { getJson, itemUrl } from './api.js';
 import { addSiteHook, forgetHistory, renderDetails } from './panels.js';
 import { refreshAll } from './view.js';
+import { map } from './mapview.js';
 
 const PART4_UPDATE = 'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update';
 const TOKEN_KEY = 'compute-atlas-edit-token';
@@ -74,6 +75,7 @@ export async function setupEditing() {
     sessionStorage.removeItem(TOKEN_KEY);
     showTokenState();
   });
+  $('edit-add').addEventListener('click', startAdd);
   addSiteHook(siteControls);
   showTokenState();
 }
@@ -81,6 +83,8 @@ export async function setupEditing() {
 function showTokenState() {
   const has = !!token();
   $('edit-forget').hidden = !has;
+  $('edit-add').hidden = !has;
+  if (!has) $('edit-add-box').replaceChildren();
   $('edit-token-state').textContent = has
     ? 'A token is set for this tab: site panels have an Edit button. The API checks the token on each change.'
     : 'No token: editing is off.';
@@ -248,7 +252,7 @@ async function send(id, cur, props, comment, form, msg, fill) {
 }
 
 /** The API's message; a 400's field errors as a list, their fields marked in the form. */
-function showProblem(msg, status, detail, form) {
+export function showProblem(msg, status, detail, form) {
   const lead = {
     400: 'The API did not accept the change',
     401: 'The token was not accepted',
@@ -265,7 +269,7 @@ function showProblem(msg, status, detail, form) {
   for (const item of m[1].split('; ')) {
     list.append(el('li', { text: item }));
     const field = item.split(':')[0].trim();
-    const i = field === 'source_urls' ? form.elements.source : form.elements[field];
+    const i = field === 'source_urls' || field === 'geometry' ? form.elements[field === 'geometry' ? 'point' : 'source'] : form.elements[field];
     if (i && i.setAttribute) i.setAttribute('aria-invalid', 'true');
   }
   msg.append(list);
@@ -298,4 +302,107 @@ async function saved(id, fields, warnings) {
   flash.set(id, note);
   forgetHistory();
   refreshAll();
+}
+
+// ---------------------------------------------------------------- adding a site
+const PRECISIONS = ['county_seat', 'district', 'prefecture', 'exact'];
+
+/** "Add a site": the next click on the map places the point, then the form asks for the rest. */
+function startAdd() {
+  const box = $('edit-add-box');
+  box.replaceChildren(el('p', { cls: 'note', text: 'Click the map where the site is (the seat of its county, district or prefecture unless its exact place is reported).', attrs: { 'data-add-hint': '' } }));
+  map.getCanvas().style.cursor = 'crosshair';
+  map.once('click', (e) => {
+    map.getCanvas().style.cursor = '';
+    addForm(box, [Number(e.lngLat.lng.toFixed(5)), Number(e.lngLat.lat.toFixed(5))]);
+  });
+}
+
+function addForm(box, point) {
+  const form = el('form', { cls: 'edit-form', attrs: { 'data-add-form': '', novalidate: '' } });
+  const msg = el('div', { cls: 'edit-msg', attrs: { role: 'alert', 'data-edit-message': '' } });
+  const field = (label, i) => el('label', { cls: 'field' }, el('span', { text: label }), i);
+  const named = (name, i) => { i.name = name; return i; };
+  const choice = (name, values, labels = {}) => {
+    const s = named(name, el('select'));
+    for (const v of values) s.append(el('option', { text: labels[v] || v, attrs: { value: v } }));
+    return s;
+  };
+  const where = named('point', el('output', { text: `${point[0]}, ${point[1]} (longitude, latitude)` }));
+  form.append(
+    field('Point', where),
+    field('Id (lower-case letters, digits and hyphens, e.g. xj-hami-example)', named('id', el('input', { attrs: { type: 'text', spellcheck: 'false' } }))),
+    field('Name (English)', named('name_en', el('input', { attrs: { type: 'text' } }))),
+    field('Name (Chinese)', named('name_zh', el('input', { attrs: { type: 'text' } }))),
+    field('Status', choice('status', CHOICES.status, STATUS_LABEL)),
+    field('Location precision', choice('location_precision', PRECISIONS)),
+    field('Confidence', choice('confidence', CHOICES.confidence)),
+    field('Source (URL, required)', named('source', el('input', { attrs: { type: 'url', required: '', placeholder: 'https://…' } }))),
+    field('Comment (kept in the site\'s history)', named('comment', el('input', { attrs: { type: 'text', maxlength: '2000' } }))),
+  );
+  form.elements.confidence.value = 'low';
+  const save = el('button', { text: 'Add the site', attrs: { type: 'submit' } });
+  const cancel = el('button', { cls: 'small', text: 'Cancel', attrs: { type: 'button' } });
+  cancel.addEventListener('click', () => box.replaceChildren());
+  form.append(el('p', { cls: 'edit-actions' }, save, cancel), msg);
+  box.replaceChildren(form);
+  form.elements.id.focus();
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+    msg.replaceChildren();
+    const v = (name) => form.elements[name].value.trim();
+    if (!v('source')) {
+      form.elements.source.setAttribute('aria-invalid', 'true');
+      msg.textContent = 'A source URL is required: every site cites one.';
+      return;
+    }
+    const comment = v('comment').replace(/\s+/g, ' ');
+    if (!/^[\x20-\x7e]*$/.test(comment)) {
+      msg.textContent = 'The comment must be plain ASCII text (the API takes it in the X-Change-Comment header).';
+      return;
+    }
+    const props = { source_urls: [v('source')] };
+    for (const name of ['id', 'name_en', 'name_zh', 'status', 'location_precision', 'confidence']) if (v(name)) props[name] = v(name);
+    const headers = { authorization: `Bearer ${token()}`, 'content-type': 'application/geo+json' };
+    if (comment) headers['x-change-comment'] = comment;
+    save.disabled = true;
+    try {
+      const r = await fetch('/collections/sites/items', {
+        method: 'POST', headers, cache: 'no-store',
+        body: JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: point }, properties: props }),
+      });
+      if (!r.ok) {
+        showProblem(msg, r.status, await problem(r), form);
+        return;
+      }
+      await added(box, r);
+    } catch (err) {
+      msg.textContent = `The site was not sent (network error: ${err.message || err}).`;
+    } finally {
+      save.disabled = false;
+    }
+  });
+}
+
+/** After a 201: what the API made of the site (the county it filled in), and the site on the map. */
+async function added(box, r) {
+  const body = await r.json().catch(() => ({}));
+  const p = body.properties || {};
+  const note = el('div', { cls: 'edit-msg ok', attrs: { role: 'status', 'data-add-created': '' } });
+  note.append(el('p', { text: `Created (HTTP 201): ${p.id} at ${r.headers.get('location') || ''}` }),
+    el('p', { text: `Placed in ${[p.county_en, p.prefecture_en, p.province_en].filter(Boolean).join(', ')}.` }));
+  for (const w of Array.isArray(body.warnings) ? body.warnings : []) note.append(el('p', { cls: 'hint', text: `${w.field}: ${w.reason}` }));
+  box.replaceChildren(note);
+  try {
+    const fresh = await current(p.id);
+    const f = fresh.feature;
+    f.properties.id = f.properties.id || f.id;
+    data.sites.push(f);
+    data.siteById.set(f.properties.id, f);
+    refreshAll();
+  } catch (e) {
+    note.append(el('p', { text: `The new site could not be read back: ${e.message || e}` }));
+  }
 }
