@@ -148,6 +148,9 @@ export function fetchCountyBalance() {
   return countyBalance;
 }
 
+/** A site's URL in the API (its GET, and the PATCH of an edit). */
+export const itemUrl = (id) => `/collections/sites/items/${encodeURIComponent(id)}`;
+
 /** A site's edits, oldest first (`versions`); null for the published folder, which keeps none. */
 export const fetchSiteHistory = (id) => (STATIC
   ? Promise.resolve(null)

@@ -4,7 +4,8 @@
 //
 // Modules: api (requests), metrics (the server's metric catalogue), context (shared
 // state), mapview (map and layers), legend, panels (details), tabs (table, plots,
-// bases, downloads), selection, controls, mapevents, view (redraws).
+// bases, downloads), selection, controls, mapevents, view (redraws), editing (site edits
+// with an editor's token, when the server can be written).
 
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
@@ -25,6 +26,7 @@ import { wireMap } from './mapevents.js';
 import { setupTimeControl } from './timecontrol.js';
 import { EMBED } from './source.js';
 import { setupEmbed } from './embed.js';
+import { setupEditing } from './editing.js';
 
 // Attribution strings, split into their parts (";" outside brackets) so that parts
 // shared by several collections are listed once. Returns [{ part, titles }].
@@ -148,6 +150,8 @@ async function main() {
   showTab(TAB_NAMES.includes(state.tab) ? state.tab : 'details');
   if (state.province && !(state.center && state.zoom != null)) fitProvince();
   wireMap();
+  // Editing needs the server's conformance; the map does not wait for it.
+  setupEditing().catch((e) => console.warn('editing unavailable:', e));
   performance.mark('atlas:ui');
   markReadyWhenIdle();
   window.addEventListener('atlas-ready', () => {

@@ -11,6 +11,15 @@ import { loadBalance } from './powerbalance.js';
 // change); showing anything else forgets it, so selecting the site again reads any new edit.
 let history = { id: null, promise: null };
 
+/** Forgets the history read, so that the site's panel reads it again (after an edit). */
+export function forgetHistory() {
+  history = { id: null, promise: null };
+}
+
+// Functions called with (id, article) each time a site's panel is drawn (editing.js adds its controls).
+const siteHooks = [];
+export const addSiteHook = (fn) => siteHooks.push(fn);
+
 function dl(rows) {
   return `<dl class="figs">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd${v === UNKNOWN ? ' class="unknown"' : ''}>${esc(v)}</dd>`).join('')}</dl>`;
 }
@@ -116,6 +125,8 @@ export function renderSite(id) {
       <p><button type="button" class="small" data-clear>Back to site list</button></p>
     </article>`;
   showLastChanged(id);
+  const article = $('details').querySelector('article.site');
+  for (const fn of siteHooks) fn(id, article);
   return undefined;
 }
 
