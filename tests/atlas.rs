@@ -854,7 +854,7 @@ fn the_merged_qingyang_row_is_gone_from_every_layer_and_table() {
     let gone = "gs-qingyang-domestic-40k";
     assert!(a.site_by_id(gone).is_none());
     for layer in compute_atlas::layers::build_layers(a) {
-        for f in &layer.features {
+        for f in layer.features.iter() {
             assert_ne!(f.id, gone, "layer {}", layer.id);
             // gs-qingyang-cmcc's notes name the merged row (the data's own history); no id,
             // link or overlap list may.
@@ -987,7 +987,7 @@ fn the_metric_catalogue_describes_every_unit_figure() {
             };
             assert_eq!(p.kind, want, "{id}.{}", m.name);
             // Values have the declared type in every feature.
-            for f in &layer.features {
+            for f in layer.features.iter() {
                 let v = &f.properties[m.name];
                 assert!(
                     v.is_null()

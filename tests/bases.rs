@@ -127,7 +127,7 @@ fn every_feature_of_every_collection_has_a_geometry() {
     // every feature; the renewable bases used to have none.
     for l in &served().layers {
         assert!(!l.features.is_empty(), "{} is empty", l.id);
-        for f in &l.features {
+        for f in l.features.iter() {
             let v: Value = serde_json::from_str(&f.json).unwrap();
             let g = &v["geometry"];
             assert!(g.is_object(), "{} {}: geometry {g}", l.id, f.id);
@@ -153,7 +153,7 @@ fn the_collection_holds_exactly_the_located_rows() {
         .map(|f| f.properties["name"].as_str().unwrap())
         .collect();
     assert_eq!(served, located);
-    for f in &l.features {
+    for f in l.features.iter() {
         let row = rows
             .iter()
             .find(|r| r["name"] == f.properties["name"])
@@ -175,7 +175,7 @@ fn the_collection_holds_exactly_the_located_rows() {
 fn outlines_are_dissolved_unions_of_their_units() {
     let a = &served().atlas;
     let rows = csv_rows();
-    for f in &layer("renewable-bases").features {
+    for f in layer("renewable-bases").features.iter() {
         let row = rows
             .iter()
             .find(|r| r["name"] == f.properties["name"])

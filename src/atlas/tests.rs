@@ -31,7 +31,7 @@ fn layers_json(atlas: &Atlas) -> Vec<(String, Vec<String>)> {
         .map(|l| {
             (
                 l.id.to_string(),
-                l.features.into_iter().map(|f| f.json).collect(),
+                l.features.iter().map(|f| f.json.clone()).collect(),
             )
         })
         .collect()

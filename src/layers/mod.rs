@@ -14,6 +14,7 @@ use geo_types::{MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 use crate::atlas::Atlas;
 
@@ -121,7 +122,8 @@ pub struct Layer {
     pub attribution: String,
     pub geometry: GeometryKind,
     pub properties: Vec<PropDef>,
-    pub features: Vec<LayerFeature>,
+    /// Shared by the snapshots that hold the same layer (see [`plants::plants`]'s reuse).
+    pub features: Arc<Vec<LayerFeature>>,
     /// Name of the date property, for layers with time.
     pub temporal_property: Option<&'static str>,
     pub extent: Option<[f64; 4]>,
@@ -129,7 +131,7 @@ pub struct Layer {
     /// Related resources the collection document links to (rel `related`).
     pub related: Vec<RelatedLink>,
     /// The features' bounding boxes, for box and tile queries.
-    bbox_index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    bbox_index: Arc<RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>>,
 }
 
 impl Layer {
@@ -158,12 +160,12 @@ impl Layer {
             attribution: String::new(),
             geometry,
             properties,
-            features,
+            features: Arc::new(features),
             temporal_property: None,
             extent: None,
             temporal_extent: None,
             related: Vec::new(),
-            bbox_index: RTree::new(),
+            bbox_index: Arc::new(RTree::new()),
         })
     }
 
@@ -224,7 +226,8 @@ fn bbox_of(geometry: &FeatureGeometry) -> Option<[f64; 4]> {
 }
 
 fn finish(mut layer: Layer) -> Layer {
-    for f in &mut layer.features {
+    let features = Arc::make_mut(&mut layer.features);
+    for f in features.iter_mut() {
         if let FeatureGeometry::MultiPolygon(mp) = &f.geometry {
             let (geometry, bbox) = outlines::outline(mp);
             f.bbox = bbox;
@@ -248,7 +251,7 @@ fn finish(mut layer: Layer) -> Layer {
             a[3].max(b[3]),
         ]
     });
-    layer.bbox_index = RTree::bulk_load(
+    layer.bbox_index = Arc::new(RTree::bulk_load(
         layer
             .features
             .iter()
@@ -261,7 +264,7 @@ fn finish(mut layer: Layer) -> Layer {
                 ))
             })
             .collect(),
-    );
+    ));
     layer.temporal_extent = layer
         .features
         .iter()

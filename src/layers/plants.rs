@@ -5,6 +5,8 @@ use serde_json::{json, Map, Value};
 
 use super::{feature, opt_str, p, q, FeatureGeometry, GeometryKind, Layer, PropType};
 use crate::atlas::Atlas;
+use crate::model::PowerPlant;
+use std::sync::{Arc, Mutex, Weak};
 
 fn plants_attribution(atlas: &Atlas) -> String {
     let mut v: Vec<&str> = atlas.plant_files.iter().map(|f| f.attribution).collect();
@@ -12,7 +14,27 @@ fn plants_attribution(atlas: &Atlas) -> String {
     v.join("; ")
 }
 
+/// The plants layer. It depends on the plants alone (and the counties they fall in, which come
+/// with them in the atlas's base), so the snapshots rebuilt on one base after edits of the
+/// sites share one layer, made once: its features sit behind an `Arc`.
 pub(super) fn plants(atlas: &Atlas) -> Layer {
+    type Last = Option<(Weak<Vec<PowerPlant>>, Layer)>;
+    static LAST: Mutex<Last> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((plants, layer)) = last.as_ref() {
+        if plants
+            .upgrade()
+            .is_some_and(|p| Arc::ptr_eq(&p, &atlas.plants))
+        {
+            return layer.clone();
+        }
+    }
+    let layer = build(atlas);
+    *last = Some((Arc::downgrade(&atlas.plants), layer.clone()));
+    layer
+}
+
+fn build(atlas: &Atlas) -> Layer {
     use PropType::*;
     let properties = vec![
         p(

@@ -89,7 +89,7 @@ pub fn queryables(layer: &Layer, base: &str) -> Value {
         });
         if pd.kind == PropType::String {
             let mut values: Vec<&str> = Vec::new();
-            for f in &layer.features {
+            for f in layer.features.iter() {
                 if let Some(Value::String(s)) = f.properties.get(pd.name) {
                     if !values.contains(&s.as_str()) {
                         values.push(s);

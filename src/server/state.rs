@@ -55,7 +55,7 @@ impl Served {
         let mut h = twox_hash::XxHash3_64::with_seed(0);
         for l in &layers {
             std::hash::Hash::hash(&l.id, &mut h);
-            for f in &l.features {
+            for f in l.features.iter() {
                 std::hash::Hash::hash(&f.json, &mut h);
             }
         }
