@@ -188,6 +188,7 @@ fn published_folder_on_nginx_in_headless_chromium() {
         assert!(site.join(f).exists(), "{f}");
     }
     published_analytics_match_the_live_api(&site);
+    gdal_reads_the_archives(&site, &sites);
     let frame_dir = out.path().join("frame");
     std::fs::create_dir(&frame_dir).unwrap();
     let atlas_port = common::free_port();
@@ -287,4 +288,74 @@ fn published_analytics_match_the_live_api(site: &Path) {
             assert_eq!(got, want, "{file} differs from {uri}");
         }
     });
+}
+
+/// Another reader of the archives: GDAL's PMTiles driver (the GDAL bundled in pyogrio) finds at
+/// the deepest zoom every site with its id, every county (a county cut by tile edges comes in
+/// several pieces carrying the same adcode) and every located base.
+fn gdal_reads_the_archives(site: &Path, sites: &serde_json::Value) {
+    let python = std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = r#"
+import json, sys, pyogrio
+out = {}
+for name, key in [("sites", "id"), ("counties", "adcode"), ("renewable-bases", "name")]:
+    path = f"{sys.argv[1]}/tiles/{name}.pmtiles"
+    layers = pyogrio.list_layers(path)
+    df = pyogrio.read_dataframe(path, layer=layers[0][0])
+    out[name] = sorted(str(v) for v in df[key].unique())
+print(json.dumps(out))
+"#;
+    let run = Command::new(&python)
+        .args(["-c", script])
+        .arg(site)
+        .output();
+    let run = match run {
+        Ok(r) if r.status.success() => r,
+        Ok(r) => {
+            let err = String::from_utf8_lossy(&r.stderr);
+            if err.contains("No module named") {
+                return skip_or_fail(&format!("pyogrio not importable by {python}: {err}"));
+            }
+            panic!("GDAL could not read the archives: {err}");
+        }
+        Err(e) => return skip_or_fail(&format!("{python} not runnable: {e}")),
+    };
+    let found: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let mut site_ids: Vec<String> = sites["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    site_ids.sort();
+    assert_eq!(found["sites"], serde_json::json!(site_ids));
+    let geojson = |id: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(site.join(format!("data/{id}.geojson"))).unwrap(),
+        )
+        .unwrap()
+    };
+    let mut adcodes: Vec<String> = geojson("counties")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["properties"]["adcode"]
+                .to_string()
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect();
+    adcodes.sort();
+    assert_eq!(found["counties"], serde_json::json!(adcodes));
+    let mut bases: Vec<String> = geojson("renewable-bases")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["geometry"].is_null())
+        .map(|f| f["properties"]["name"].as_str().unwrap().to_string())
+        .collect();
+    bases.sort();
+    bases.dedup();
+    assert_eq!(found["renewable-bases"], serde_json::json!(bases));
 }
