@@ -3,16 +3,11 @@
 
 mod common;
 
+use common::browser::{playwright, skip_or_fail};
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn skip_or_fail(msg: &str) {
-    if std::env::var("COMPUTE_ATLAS_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
-        panic!("{msg}; COMPUTE_ATLAS_REQUIRE_EXTERNAL=1 forbids skipping");
-    }
-    eprintln!("\n!!!! SKIPPED: {msg} !!!!\n");
-}
 
 struct Server(std::process::Child);
 
@@ -21,23 +16,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// tests/browser with its Playwright installed (npm ci on first use), or `None` after
-/// `skip_or_fail` has said why.
-fn playwright(root: &Path) -> Option<std::path::PathBuf> {
-    let browser_dir = root.join("tests/browser");
-    if !browser_dir.join("node_modules/playwright-core").exists() {
-        let ok = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&browser_dir)
-            .status();
-        if !ok.is_ok_and(|s| s.success()) {
-            skip_or_fail("npm ci in tests/browser failed (npm registry unreachable?)");
-            return None;
-        }
-    }
-    Some(browser_dir)
 }
 
 #[test]
