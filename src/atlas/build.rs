@@ -49,14 +49,19 @@ struct Figures {
 
 pub(super) fn build(config: &AtlasConfig) -> Result<Atlas, AtlasError> {
     let base = Arc::new(load_base(config)?);
-    let mut atlas = with_sites_on(base.clone(), config)?;
+    let mut atlas = with_sites_on(base.clone(), config, None)?;
     atlas.timings.splice(0..0, base.timings.iter().copied());
     Ok(atlas)
 }
 
 /// The atlas of `config`'s sites on `base`: everything that depends on the sites is derived
-/// again, everything else is shared.
-pub(super) fn with_sites_on(base: Arc<Base>, config: &AtlasConfig) -> Result<Atlas, AtlasError> {
+/// again, everything else is shared. `previous` (an atlas on the same base) lends the power
+/// around each site whose point did not move, which depends on the point and the base alone.
+pub(super) fn with_sites_on(
+    base: Arc<Base>,
+    config: &AtlasConfig,
+    previous: Option<&Atlas>,
+) -> Result<Atlas, AtlasError> {
     let mut clock = Stopwatch::new();
     let mut problems = base.problems.clone();
     let sites_file = config.data_dir.join("sites.csv");
@@ -121,6 +126,14 @@ pub(super) fn with_sites_on(base: Arc<Base>, config: &AtlasConfig) -> Result<Atl
     let site_power = sites
         .iter()
         .map(|s| {
+            let unmoved = previous.and_then(|p| {
+                let i = p.site_by_id(&s.id)?;
+                let q = &p.sites[i];
+                (q.lon == s.lon && q.lat == s.lat).then(|| p.site_power[i].clone())
+            });
+            if let Some(power) = unmoved {
+                return power;
+            }
             power_around(
                 s.lon,
                 s.lat,

@@ -155,7 +155,7 @@ impl Atlas {
     /// shared, not read again. What a write to the sites costs; a reload, which may find other
     /// files changed, uses [`Atlas::build`].
     pub fn with_sites(&self, config: &AtlasConfig) -> Result<Atlas, AtlasError> {
-        build::with_sites_on(self.base.clone(), config)
+        build::with_sites_on(self.base.clone(), config, Some(self))
     }
 
     /// The county containing the point (lon, lat), if inside the covered area.

@@ -1,6 +1,6 @@
 //! An atlas rebuilt on its base after an edit of the sites ([`Atlas::with_sites`]) is the atlas
 //! a full build of the same records gives: the same layers, byte for byte, and the same
-//! problems, with the boundaries, indexes and plants shared rather than read again.
+//! problems and site power, with the boundaries, indexes and plants shared rather than read again.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +75,12 @@ fn a_site_edit_on_the_base_equals_a_full_build() {
     assert_eq!(rebuilt.sites.len(), first.sites.len() - 1);
     assert_eq!(layers_json(&rebuilt), layers_json(&full));
     assert_eq!(problems(&rebuilt), problems(&full));
+    // The power around each site: lent by the first atlas where the point did not move,
+    // computed again for the moved row; the same either way.
+    assert_eq!(
+        serde_json::to_string(&rebuilt.site_power).unwrap(),
+        serde_json::to_string(&full.site_power).unwrap()
+    );
     assert_ne!(
         layers_json(&rebuilt),
         layers_json(&first),

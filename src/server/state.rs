@@ -44,12 +44,18 @@ impl Served {
             .atlas
             .with_sites(&crate::edit::Edits::config(state, config))?;
         atlas.problems.extend(state.problems.clone());
-        Ok(Served::from_atlas(atlas))
+        // An edit frees little (the base is shared): no heap trim on the write's path.
+        Ok(Served::with_layers(atlas))
     }
 
     pub fn from_atlas(atlas: Atlas) -> Served {
-        let layers = build_layers(&atlas);
+        let served = Served::with_layers(atlas);
         release_freed_memory();
+        served
+    }
+
+    fn with_layers(atlas: Atlas) -> Served {
+        let layers = build_layers(&atlas);
         // xxh3 with a fixed seed: the same version in every process, on every machine and
         // with every Rust release, so replicas serving the same files agree on ETags.
         let mut h = twox_hash::XxHash3_64::with_seed(0);
