@@ -640,6 +640,21 @@ fn sigkill_loses_no_acknowledged_write() {
         .integrity_check()
         .unwrap();
     assert_eq!(check, "ok");
+    // `check --store` replays the same store over the bundled rows: strict passes, and it says
+    // how far it replayed.
+    let out = Command::new(bin())
+        .args(["check", "--strict", "--data"])
+        .arg(common::data_dir())
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "check --store: {text}");
+    assert!(
+        text.contains("changes up to number") && text.contains("0 not applicable"),
+        "{text}"
+    );
     eprintln!("{total} acknowledged writes over 10 SIGKILLs, all present");
 }
 

@@ -75,7 +75,7 @@ pub(super) fn with_sites_on(
     let site_places = place_sites(&sites, &base, &sites_file, &mut problems);
     clock.lap("locate sites");
     let base_cover = bases::cover(&base.renewable_bases, &base.units(), &site_places);
-    clock.lap("bases");
+    clock.lap("bases over sites");
 
     let (site_group, overlap_groups) = overlap_groups(&sites);
     let regions = &base.regions;

@@ -1,5 +1,6 @@
 //! `compute-atlas check`: layer counts, every data problem, and a per-province table.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,15 +13,36 @@ fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "unknown".to_string(), |v| format!("{v:.0}"))
 }
 
-pub fn check(data: &DataArgs, all: bool) -> Result<ExitCode> {
+pub fn check(data: &DataArgs, all: bool, store: Option<&Path>) -> Result<ExitCode> {
     let mut config = data.config();
     let strict = config.strict;
     // Load leniently so the report can list every problem; strictness decides the exit code.
     config.strict = false;
     let t = Instant::now();
-    let atlas = Atlas::build(&config)?;
+    let (atlas, store_line) = match store {
+        None => (Atlas::build(&config)?, None),
+        Some(path) => {
+            if !path.is_file() {
+                return Err(format!("no edit store at {}", path.display()).into());
+            }
+            let edits = compute_atlas::edit::Edits::open(path, &config.data_dir)?;
+            let st = edits.lock();
+            let mut atlas = Atlas::build(&compute_atlas::edit::Edits::config(&st, &config))?;
+            atlas.problems.extend(st.problems.clone());
+            let line = format!(
+                "edit store {}: changes up to number {} replayed, {} not applicable (listed below)",
+                path.display(),
+                st.last_seq,
+                st.problems.len()
+            );
+            (atlas, Some(line))
+        }
+    };
     let secs = t.elapsed().as_secs_f64();
     println!("compute-atlas check: {}", config.data_dir.display());
+    if let Some(line) = store_line {
+        println!("{line}");
+    }
     println!(
         "built in {:.2} s ({})",
         secs,

@@ -39,6 +39,10 @@ enum Command {
         /// List every problem rather than the first 50.
         #[arg(long)]
         all: bool,
+        /// Check the sites as `serve --store FILE` would serve them: the bundled rows with this
+        /// edit store's changes applied (the store must exist; it is only read).
+        #[arg(long, value_name = "FILE")]
+        store: Option<std::path::PathBuf>,
     },
     /// Print the county (and prefecture, province) containing a point, or locate every row of
     /// a CSV, GeoJSON or GeoParquet file (--input, --output).
@@ -63,7 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => serve::serve(&serve::ServeArgs::default()),
         Some(Command::Serve(args)) => serve::serve(&args),
-        Some(Command::Check { data, all }) => check::check(&data, all),
+        Some(Command::Check { data, all, store }) => check::check(&data, all, store.as_deref()),
         Some(Command::Locate(args)) => locate::locate(&args),
         Some(Command::ExportLayers(args)) => export_layers::export(&args),
         Some(Command::Plot(args)) => plot::plot(&args),
