@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::browser::{playwright, skip_or_fail};
+use common::browser::{assert_all_passed, playwright, skip_or_fail};
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -90,15 +90,7 @@ fn web_map_in_headless_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{stdout}");
-    let last = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    assert!(
-        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
-        "{last}"
-    );
+    assert_all_passed(&stdout);
     assert!(Path::new(&shot).exists(), "no screenshot at {shot}");
 }
 
@@ -207,15 +199,7 @@ fn published_folder_on_nginx_in_headless_chromium() {
         out.status.success(),
         "static browser test failed:\n{stdout}"
     );
-    let last = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    assert!(
-        last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
-        "{last}"
-    );
+    assert_all_passed(&stdout);
 }
 
 /// The power balance and timeline files of a published folder against what the live API (the
