@@ -41,17 +41,7 @@ fn web_map_in_headless_chromium() {
     // panel's "last changed" line follow the history.
     let edits = tempfile::tempdir().unwrap();
     let tokens = edits.path().join("tokens");
-    let made = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
-        .args(["token", "e2e-editor", "editor", "--tokens"])
-        .arg(&tokens)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    let token = common::token(&tokens, "e2e-editor", "editor");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--store")

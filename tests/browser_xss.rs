@@ -23,21 +23,6 @@ impl Drop for Server {
     }
 }
 
-/// An editor's bearer token, made with the binary's own `token` command into `file`.
-fn editor_token(file: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
-        .args(["token", "xss-editor", "editor", "--tokens"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 #[test]
 fn editor_text_never_runs_as_script_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -50,7 +35,7 @@ fn editor_text_never_runs_as_script_in_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let token = editor_token(&tokens);
+    let token = common::token(&tokens, "xss-editor", "editor");
     let port = common::free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])

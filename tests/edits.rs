@@ -146,21 +146,6 @@ fn start(store: Option<&Path>, tokens: Option<&Path>) -> Server {
     panic!("server did not start");
 }
 
-/// Makes a token with the binary's own `token` command.
-fn token(file: &Path, name: &str, role: &str) -> String {
-    let out = Command::new(bin())
-        .args(["token", name, role, "--tokens"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 fn new_site(id: &str) -> Value {
     // Yiwu county seat, as the bundled rows of Yiwu give it.
     json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [94.68801, 43.24968]},
@@ -207,8 +192,8 @@ fn etag(port: u16, id: &str) -> String {
 fn every_status_code_of_the_write_routes() {
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let alice = token(&tokens, "alice", "editor");
-    let root = token(&tokens, "root", "admin");
+    let alice = common::token(&tokens, "alice", "editor");
+    let root = common::token(&tokens, "root", "admin");
     let store = dir.path().join("edits.sqlite");
 
     // Without a store or tokens the routes answer 405 with a message.
@@ -459,7 +444,7 @@ fn every_status_code_of_the_write_routes() {
 fn eight_puts_with_the_same_if_match_one_wins() {
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let alice = token(&tokens, "alice", "editor");
+    let alice = common::token(&tokens, "alice", "editor");
     let srv = start(Some(&dir.path().join("edits.sqlite")), Some(&tokens));
     let port = srv.port;
     let id = "xj-yiwu-acc";
@@ -526,7 +511,7 @@ fn sigkill_loses_no_acknowledged_write() {
     use std::sync::Mutex;
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let alice = token(&tokens, "alice", "editor");
+    let alice = common::token(&tokens, "alice", "editor");
     let store = dir.path().join("edits.sqlite");
     let ids = [
         "xj-yiwu-acc",
@@ -703,7 +688,7 @@ fn owslib_creates_updates_and_deletes() {
     }
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let alice = token(&tokens, "alice", "editor");
+    let alice = common::token(&tokens, "alice", "editor");
     let srv = start(Some(&dir.path().join("edits.sqlite")), Some(&tokens));
     let out =
         Command::new(std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into()))

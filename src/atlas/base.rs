@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use geo::MultiPolygon;
 
-use super::build::Stopwatch;
 use super::power::counted_plant_indexes;
+use super::stopwatch::Stopwatch;
 use super::{bases, AtlasConfig, PlantFile};
 use crate::figures::PlantFacts;
 use crate::index::{PointIndex, RegionIndex};

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::base::{load_base, Base, Regions};
 use super::power::power_around;
+use super::stopwatch::Stopwatch;
 use super::{
     bases, demand_units, is_zone_aggregate, site_pflops, Atlas, AtlasConfig, AtlasError, SitePlace,
     SITE_RADII_KM,
@@ -19,26 +19,6 @@ use crate::figures::{self, Level, PlantFacts, SiteFacts, UnitFigures};
 use crate::index::PointIndex;
 use crate::load::{self, LoadError, Problem, Problems, Severity};
 use crate::model::*;
-
-/// Seconds per build stage, reported by `check` and the benchmarks.
-pub(super) struct Stopwatch {
-    start: Instant,
-    pub(super) laps: Vec<(&'static str, f64)>,
-}
-
-impl Stopwatch {
-    pub(super) fn new() -> Stopwatch {
-        Stopwatch {
-            start: Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    pub(super) fn lap(&mut self, stage: &'static str) {
-        self.laps.push((stage, self.start.elapsed().as_secs_f64()));
-        self.start = Instant::now();
-    }
-}
 
 struct Figures {
     county: Vec<UnitFigures>,

@@ -18,6 +18,7 @@ pub mod demand;
 mod demand_units;
 mod pflops;
 mod power;
+mod stopwatch;
 
 pub use bases::{BaseCover, BasePlace};
 pub use pflops::{is_zone_aggregate, site_pflops};

@@ -47,6 +47,22 @@ pub fn bound_parser() {
     ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSER_CALLS)));
 }
 
+/// The error for a parse that ran out of pest's budget (calls or stack), if `e` is one.
+pub fn parser_budget(e: &cql2::Error) -> Option<FilterError> {
+    let cql2::Error::Pest(p) = e else {
+        return None;
+    };
+    let pest::error::ErrorVariant::CustomError { message } = &p.variant else {
+        return None;
+    };
+    message.ends_with("limit reached").then(|| FilterError::Limit {
+        position: super::Position::Whole,
+        reason: format!(
+            "the filter is too complex to parse (more than {MAX_PARSER_CALLS} parser steps); check that its parentheses are balanced and nest less"
+        ),
+    })
+}
+
 fn limit(text: &str, byte: usize, reason: String) -> FilterError {
     FilterError::Limit {
         position: char_position(text, byte),

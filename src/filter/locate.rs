@@ -24,18 +24,6 @@ pub fn char_position(text: &str, byte: usize) -> Position {
 /// A cql2-text parse error as a positioned error.
 pub fn text_syntax(text: &str, e: cql2::Error) -> FilterError {
     let (position, reason) = match &e {
-        cql2::Error::Pest(p)
-            if matches!(&p.variant, pest::error::ErrorVariant::CustomError { message }
-                if message.ends_with("limit reached")) =>
-        {
-            return FilterError::Limit {
-                position: Position::Whole,
-                reason: format!(
-                    "the filter is too complex to parse (more than {} parser steps); check that its parentheses are balanced and nest less",
-                    super::limits::MAX_PARSER_CALLS
-                ),
-            };
-        }
         cql2::Error::Pest(p) => {
             let byte = match p.location {
                 pest::error::InputLocation::Pos(b) => b,

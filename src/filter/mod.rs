@@ -193,9 +193,9 @@ impl Filter {
         limits::check(text, lang)?;
         limits::bound_parser();
         let expr = match lang {
-            FilterLang::Cql2Text => {
-                cql2::parse_text(text).map_err(|e| locate::text_syntax(text, e))?
-            }
+            FilterLang::Cql2Text => cql2::parse_text(text).map_err(|e| {
+                limits::parser_budget(&e).unwrap_or_else(|| locate::text_syntax(text, e))
+            })?,
             FilterLang::Cql2Json => cql2::parse_json(text).map_err(locate::json_syntax)?,
         };
         let src = locate::Source::new(text, lang);

@@ -11,6 +11,22 @@ pub mod browser;
 pub mod http;
 pub mod nginx;
 
+/// A bearer token for `name` with `role`, made with the binary's own `token` command, its line
+/// appended to `file`.
+pub fn token(file: &std::path::Path, name: &str, role: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_compute-atlas"))
+        .args(["token", name, role, "--tokens"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// A free loopback port for a server a test starts.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
