@@ -32,7 +32,7 @@ pub enum EditError {
 }
 
 /// The current site records: the bundled rows with every change of the store applied.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct EditState {
     /// In export order: the bundled file's rows, then sites created since.
     pub records: Vec<SiteRecord>,
@@ -122,6 +122,10 @@ pub struct Edits {
     /// Each site's ETag and the retired ids, as of the snapshot being served: the read routes
     /// look here rather than wait for the edit lock during a write.
     published: std::sync::RwLock<Published>,
+    /// The last change the served snapshot holds. Held for the whole of a rebuild, so rebuilds
+    /// run one at a time and a writer that waited here finds its change already served when a
+    /// rebuild started after its commit (one rebuild for the writes committed meanwhile).
+    installed: Mutex<i64>,
 }
 
 /// What the read routes need of the edits.
@@ -143,6 +147,7 @@ impl Edits {
             sites_csv,
             state: Mutex::new(EditState::default()),
             published: Default::default(),
+            installed: Mutex::new(state.last_seq),
         };
         edits.publish(&state);
         *edits.lock() = state;
@@ -180,9 +185,16 @@ impl Edits {
         p.retired.contains(id)
     }
 
-    /// The state, held for the whole of one write (or reload): writes are serialised here.
+    /// The state, held for the whole of one write's check and commit (or a reload): writes
+    /// are serialised here. Never wait for [`Edits::installed`] while holding it.
     pub fn lock(&self) -> MutexGuard<'_, EditState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The last change of the served snapshot, held while a new snapshot is built and swapped
+    /// in (take it before [`Edits::lock`], never after).
+    pub fn installed(&self) -> MutexGuard<'_, i64> {
+        self.installed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Re-reads the bundled file and the store (a reload after a release).

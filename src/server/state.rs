@@ -212,11 +212,33 @@ impl AppState {
         self.current.load_full()
     }
 
+    /// Makes the served snapshot hold committed change `seq` of `edits`, building and swapping
+    /// in a new one unless a rebuild that started after that commit already did. Writers call
+    /// this after their commit, without the edit lock: while one rebuild runs, the writes that
+    /// commit meanwhile wait here and the next rebuild serves them all (group rebuild), so the
+    /// write rate is not bound by one rebuild per write.
+    pub fn settle(&self, edits: &crate::edit::Edits, seq: i64) -> Result<(), AtlasError> {
+        let mut installed = edits.installed();
+        if *installed >= seq {
+            return Ok(());
+        }
+        // A copy of the records (tens of rows): the edit lock is held only for the copy, so
+        // writers keep committing while the snapshot builds.
+        let state = edits.lock().clone();
+        let served = self.snapshot().after_edit(&self.config, &state)?;
+        self.install(served);
+        edits.publish(&state);
+        *installed = state.last_seq;
+        Ok(())
+    }
+
     /// Builds a new snapshot from the configuration and swaps it in; on failure the old one
     /// stays and the error is returned.
     pub fn reload(&self) -> Result<Arc<Served>, AtlasError> {
-        // The edit lock first, as a write takes it: a reload re-reads the bundled sites and
-        // applies the store's changes again.
+        // The rebuild lock, then the edit lock, in the order a write's rebuild takes them: a
+        // reload re-reads the bundled sites and applies the store's changes again, and no
+        // snapshot derived from the old data can be swapped in after it.
+        let mut installed = self.edits.as_ref().map(|e| e.installed());
         let mut edit_state = self.edits.as_ref().map(|e| e.lock());
         let _one = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let served = match (&self.edits, edit_state.as_deref_mut()) {
@@ -226,6 +248,9 @@ impl AppState {
                     .map_err(|e| AtlasError::Edits(e.to_string()))?;
                 let served = Served::build_with_edits(&self.config, st)?;
                 edits.publish(st);
+                if let Some(i) = installed.as_deref_mut() {
+                    *i = st.last_seq;
+                }
                 served
             }
             _ => Served::build(&self.config)?,

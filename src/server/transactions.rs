@@ -2,9 +2,11 @@
 //! the history of the edits (`/collections/sites/items/{id}/history`, `/changes`).
 //!
 //! A write is: check the token, read and validate the feature (the rules of `sites.csv`, the
-//! county from the point, the whole table still valid), commit the change to the store, build
-//! and swap in the new snapshot, then answer. Writes are serialised on the edit lock, which
-//! also makes `If-Match` exact: of concurrent writes with the same tag, one wins.
+//! county from the point, the whole table still valid), commit the change to the store, then
+//! wait until a snapshot holding it is swapped in, then answer. Checks and commits are
+//! serialised on the edit lock, which also makes `If-Match` exact: of concurrent writes with
+//! the same tag, one wins. The rebuild runs after the lock is released, and one rebuild serves
+//! every write committed while the one before it ran ([`AppState::settle`]).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -198,8 +200,9 @@ fn comment(req: &HttpRequest) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Validates `record` as the new version of `id` (`None`: a retirement), commits it, swaps in
-/// the new snapshot and returns the warnings and the new ETag.
+/// Validates `record` as the new version of `id` (`None`: a retirement), commits it to the
+/// store and the edit state, and returns the warnings, the new ETag and the change number
+/// (then [`settle`] it, without the edit lock).
 fn commit(
     state: &AppState,
     edits: &crate::edit::Edits,
@@ -208,7 +211,7 @@ fn commit(
     record: Option<(SiteRecord, Vec<FieldError>)>,
     author: &str,
     comment: Option<String>,
-) -> Result<(Vec<FieldError>, Option<String>), ApiError> {
+) -> Result<(Vec<FieldError>, Option<String>, i64), ApiError> {
     let served = state.snapshot();
     let mut warnings = Vec::new();
     // The shape's errors and the rules' errors are reported together.
@@ -272,25 +275,20 @@ fn commit(
         r.origin = format!("{} change {}", edits.store.path().display(), change.seq);
     }
     st.apply(&change, record);
-    // The change is durable from here; a failed rebuild leaves the old snapshot served until
+    Ok((warnings, st.etag(id), change.seq))
+}
+
+/// After a commit, with the edit lock released: waits until the served snapshot holds change
+/// `seq` (see [`AppState::settle`]), so that the answer comes when every read shows the write.
+fn settle(state: &AppState, edits: &crate::edit::Edits, seq: i64) -> Result<(), ApiError> {
+    // The change is durable already; a failed rebuild leaves the old snapshot served until
     // the next write or reload, and says so.
-    match served.after_edit(&state.config, st) {
-        Ok(s) => {
-            state.install(s);
-            edits.publish(st);
-        }
-        Err(e) => {
-            tracing::error!(
-                "change {} stored but the atlas did not rebuild: {e}",
-                change.seq
-            );
-            return Err(ApiError::internal(format!(
-                "change {} was stored but the atlas could not be rebuilt: {e}",
-                change.seq
-            )));
-        }
-    }
-    Ok((warnings, st.etag(id)))
+    state.settle(edits, seq).map_err(|e| {
+        tracing::error!("change {seq} stored but the atlas did not rebuild: {e}");
+        ApiError::internal(format!(
+            "change {seq} was stored but the atlas could not be rebuilt: {e}"
+        ))
+    })
 }
 
 fn written(
@@ -345,7 +343,7 @@ async fn create(
                 format!("a site with id `{id}` exists; PUT or PATCH it instead"),
             ));
         }
-        let (warnings, etag) = commit(
+        let (warnings, etag, seq) = commit(
             &state2,
             &edits,
             &mut st,
@@ -355,6 +353,8 @@ async fn create(
             comment,
         )?;
         let rec = st.records[st.position(&id).expect("just added")].clone();
+        drop(st);
+        settle(&state2, &edits, seq)?;
         Ok((etag, rec, warnings))
     })
     .await??;
@@ -405,7 +405,7 @@ async fn change(
             }),
             Some(_) => {}
         }
-        let (warnings, etag) = commit(
+        let (warnings, etag, seq) = commit(
             &state2,
             &edits,
             &mut st,
@@ -415,6 +415,8 @@ async fn change(
             comment,
         )?;
         let rec = st.records[st.position(&fid).expect("kept")].clone();
+        drop(st);
+        settle(&state2, &edits, seq)?;
         Ok((etag, rec, warnings))
     })
     .await??;
@@ -472,8 +474,9 @@ async fn retire(
             return Err(missing(&st, &fid));
         }
         check_if_match(if_match.as_deref(), &st.etag(&fid).expect("present"))?;
-        commit(&state2, &edits, &mut st, &fid, None, &caller.name, comment)?;
-        Ok(())
+        let (_, _, seq) = commit(&state2, &edits, &mut st, &fid, None, &caller.name, comment)?;
+        drop(st);
+        settle(&state2, &edits, seq)
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())
