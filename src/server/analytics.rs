@@ -3,7 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{csv_cell, get, link, negotiate, only_params, pairs, respond, Format, JSON};
+use super::http::{
+    csv_cell, get, link, negotiate, only_params, page_key, pairs, respond, Format, JSON,
+};
 use super::oas::{get_with, param, Paths};
 use super::query;
 use super::{ApiError, AppState};
@@ -176,16 +178,36 @@ async fn units(
         .transpose()?
         .map(|v| v as usize);
     let served = state.snapshot();
-    let table = analytics::table(
-        &served.atlas,
-        level,
-        get(&p, "province"),
-        get(&p, "sort"),
-        top,
-    )?;
+    // A table is sorted and serialised on request (milliseconds); the same request for the
+    // same data gets the kept body.
+    let body = state.cache.page(&served.version, &page_key(&req, format), || {
+        let table = analytics::table(
+            &served.atlas,
+            level,
+            get(&p, "province"),
+            get(&p, "sort"),
+            top,
+        )?;
+        if format == Format::Csv {
+            let rows: Vec<_> = table.rows.iter().map(|r| r.0.clone()).collect();
+            return Ok(csv_of(&rows)?.into());
+        }
+        Ok(json!({
+            "level": table.level,
+            "province": table.province,
+            "sort": table.sort,
+            "units": table.units,
+            "returned": table.rows.len(),
+            "known": table.known,
+            "metrics": analytics::metrics(),
+            "notes": "null means unknown (no site reports the figure, or no plant file is loaded), not zero",
+            "rows": table.rows,
+        })
+        .to_string()
+        .into())
+    })?;
     if format == Format::Csv {
-        let rows: Vec<_> = table.rows.iter().map(|r| r.0.clone()).collect();
-        let mut res = respond(&req, &served, "text/csv; charset=utf-8", csv_of(&rows)?);
+        let mut res = respond(&req, &served, "text/csv; charset=utf-8", body);
         // The column names stay the machine names (as in JSON and on the layers); what each
         // column means, and which are "at least" sums, is in the catalogue it links to.
         res.headers_mut().append(
@@ -196,18 +218,7 @@ async fn units(
         );
         return Ok(res);
     }
-    let body = json!({
-        "level": table.level,
-        "province": table.province,
-        "sort": table.sort,
-        "units": table.units,
-        "returned": table.rows.len(),
-        "known": table.known,
-        "metrics": analytics::metrics(),
-        "notes": "null means unknown (no site reports the figure, or no plant file is loaded), not zero",
-        "rows": table.rows,
-    });
-    Ok(respond(&req, &served, JSON, body.to_string()))
+    Ok(respond(&req, &served, JSON, body))
 }
 
 async fn site_power(
@@ -286,24 +297,29 @@ async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     negotiate(&req, get(&p, "f"), false)?;
     let served = state.snapshot();
     let atlas = &served.atlas;
-    let body = match get(&p, "province") {
-        Some(list) => {
-            let names: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            analytics::summary(atlas, &names)?
-        }
-        None => json!({
-            "xinjiang_and_qinghai": analytics::summary(atlas, &["Xinjiang", "Qinghai"])?,
-            "xinjiang": analytics::summary(atlas, &["Xinjiang"])?,
-            "qinghai": analytics::summary(atlas, &["Qinghai"])?,
-            "all_western_provinces": analytics::summary(atlas, &[])?,
-            "reporting_vs_dataset": crate::reporting::reporting_vs_dataset(atlas),
-        }),
-    };
-    Ok(respond(&req, &served, JSON, body.to_string()))
+    let body = state
+        .cache
+        .page(&served.version, &page_key(&req, Format::Json), || {
+            let v = match get(&p, "province") {
+                Some(list) => {
+                    let names: Vec<&str> = list
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    analytics::summary(atlas, &names)?
+                }
+                None => json!({
+                    "xinjiang_and_qinghai": analytics::summary(atlas, &["Xinjiang", "Qinghai"])?,
+                    "xinjiang": analytics::summary(atlas, &["Xinjiang"])?,
+                    "qinghai": analytics::summary(atlas, &["Qinghai"])?,
+                    "all_western_provinces": analytics::summary(atlas, &[])?,
+                    "reporting_vs_dataset": crate::reporting::reporting_vs_dataset(atlas),
+                }),
+            };
+            Ok(v.to_string().into())
+        })?;
+    Ok(respond(&req, &served, JSON, body))
 }
 
 /// The metric catalogue: every unit metric with type, unit, labels, description, levels, default

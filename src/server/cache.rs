@@ -4,7 +4,10 @@
 //!
 //! Beside the rendered bodies it keeps the compressed (gzip, brotli) bodies of every cacheable
 //! response, keyed by the response's ETag (data version + content hash) and encoding, so a body
-//! is compressed once however many clients ask for it (`encoded`).
+//! is compressed once however many clients ask for it (`encoded`), and the bodies of responses
+//! computed from the snapshot on request (analytics tables, item pages with a property
+//! selection or another CRS), keyed by data version and request, so a repeated request costs a
+//! lookup (`page`).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,6 +40,10 @@ pub struct RenderCache {
     encoded: moka::sync::Cache<String, Bytes>,
     encoded_hits: AtomicU64,
     encoded_misses: AtomicU64,
+    /// Computed response bodies by `version request`; a quarter of the capacity.
+    pages: moka::sync::Cache<String, Bytes>,
+    page_hits: AtomicU64,
+    page_misses: AtomicU64,
     capacity_bytes: u64,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -70,6 +77,14 @@ impl RenderCache {
                 .build(),
             encoded_hits: AtomicU64::new(0),
             encoded_misses: AtomicU64::new(0),
+            pages: moka::sync::Cache::builder()
+                .max_capacity(capacity_bytes / 4)
+                .weigher(|k: &String, v: &Bytes| {
+                    u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
+            page_hits: AtomicU64::new(0),
+            page_misses: AtomicU64::new(0),
             capacity_bytes,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -133,16 +148,38 @@ impl RenderCache {
         body
     }
 
+    /// The body of the response `request` names in data `version` (the caller puts in it all
+    /// the response depends on besides the snapshot: path, query, negotiated format, base
+    /// URL), or the one `make` computes. An error is not cached.
+    pub fn page(
+        &self,
+        version: &str,
+        request: &str,
+        make: impl FnOnce() -> Result<Bytes, ApiError>,
+    ) -> Result<Bytes, ApiError> {
+        let key = format!("{version} {request}");
+        if let Some(b) = self.pages.get(&key) {
+            self.page_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(b);
+        }
+        self.page_misses.fetch_add(1, Ordering::Relaxed);
+        let body = make()?;
+        self.pages.insert(key, body.clone());
+        Ok(body)
+    }
+
     /// Drops every body (after a reload: the old version's keys would never be asked again).
     pub fn clear(&self) {
         self.bodies.invalidate_all();
         self.encoded.invalidate_all();
+        self.pages.invalidate_all();
     }
 
     /// Counters and size, for `/status` and the log.
     pub async fn status(&self) -> Value {
         self.bodies.run_pending_tasks().await;
         self.encoded.run_pending_tasks();
+        self.pages.run_pending_tasks();
         json!({
             "entries": self.bodies.entry_count(),
             "bytes": self.bodies.weighted_size(),
@@ -158,6 +195,13 @@ impl RenderCache {
                 "hits": self.encoded_hits.load(Ordering::Relaxed),
                 "misses": self.encoded_misses.load(Ordering::Relaxed),
             },
+            "pages": {
+                "entries": self.pages.entry_count(),
+                "bytes": self.pages.weighted_size(),
+                "capacity_bytes": self.capacity_bytes / 4,
+                "hits": self.page_hits.load(Ordering::Relaxed),
+                "misses": self.page_misses.load(Ordering::Relaxed),
+            },
         })
     }
 
@@ -167,5 +211,32 @@ impl RenderCache {
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_computed_once_per_version_and_an_error_is_not_kept() {
+        let cache = RenderCache::new(1 << 20);
+        let calls = std::cell::Cell::new(0);
+        let make = |text: &'static str| {
+            calls.set(calls.get() + 1);
+            Ok(Bytes::from_static(text.as_bytes()))
+        };
+        assert_eq!(cache.page("v1", "/a", || make("one")).unwrap(), "one");
+        assert_eq!(cache.page("v1", "/a", || make("two")).unwrap(), "one");
+        assert_eq!(calls.get(), 1);
+        // Another data version or request is another page.
+        assert_eq!(cache.page("v2", "/a", || make("two")).unwrap(), "two");
+        assert_eq!(cache.page("v1", "/b", || make("three")).unwrap(), "three");
+        assert_eq!(calls.get(), 3);
+        let failed = cache.page("v1", "/c", || Err(ApiError::bad_request("no")));
+        assert!(failed.is_err());
+        assert_eq!(cache.page("v1", "/c", || make("four")).unwrap(), "four");
+        cache.clear();
+        assert_eq!(cache.page("v1", "/a", || make("five")).unwrap(), "five");
     }
 }

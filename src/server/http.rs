@@ -115,6 +115,12 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
+/// What a computed response depends on besides the snapshot: the base URL its links use, the
+/// path and query as sent, and the negotiated format (a key of [`super::cache::RenderCache::page`]).
+pub fn page_key(req: &HttpRequest, format: Format) -> String {
+    format!("{} {} {format:?}", base_url(req), req.uri())
+}
+
 /// The query parameter that pins a URL to a data version (`?v=...`): tiles and plots asked for
 /// with the current version are cached for a year (`immutable`), since their content cannot
 /// change under that URL.

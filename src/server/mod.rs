@@ -68,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
 /// 404s). Bodies are compressed once per content by `http::send`, not per request.
+/// Response headers a cross-origin script may read, in the order every replica sends them.
+const EXPOSED_HEADERS: &str = "Content-Crs, ETag, Link, Location, Warning";
+
 pub fn app(
     state: web::Data<AppState>,
     web_config: web::Data<WebConfig>,
@@ -85,7 +88,7 @@ pub fn app(
         .allow_any_origin()
         .allowed_methods(["GET", "HEAD", "OPTIONS", "POST"])
         .allow_any_header()
-        .expose_headers(["Content-Crs", "ETag", "Link", "Warning", "Location"])
+        .expose_headers(EXPOSED_HEADERS.split(", "))
         .max_age(3600);
     // The reload route exists with --admin-token or with an admin token in --tokens.
     let admin_routes = admin.is_some()
@@ -125,6 +128,23 @@ pub fn app(
         })
         .wrap(security::default_headers())
         .wrap(cors)
+        .wrap_fn(|req, srv| {
+            // actix-cors lists the exposed headers from a hash set, in an order that differs
+            // between processes: replicas must send the same bytes, so the list is rewritten
+            // in one fixed order.
+            let fut = actix_web::dev::Service::call(srv, req);
+            async move {
+                let mut res = fut.await?;
+                let name = actix_web::http::header::ACCESS_CONTROL_EXPOSE_HEADERS;
+                if res.headers().contains_key(&name) {
+                    res.headers_mut().insert(
+                        name,
+                        actix_web::http::header::HeaderValue::from_static(EXPOSED_HEADERS),
+                    );
+                }
+                Ok(res)
+            }
+        })
         .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
         .configure(configure)
         .configure(move |cfg| {

@@ -2,13 +2,14 @@
 //! sorted and reprojected, as GeoJSON or CSV.
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::super::html::{respond_html, Link};
 use super::super::http::{
-    base_url, content_crs, get, link, negotiate_html, only_params, pairs, respond, Format, CSV,
-    GEOJSON, JSON,
+    base_url, content_crs, get, link, negotiate_html, only_params, page_key, pairs, respond,
+    Format, CSV, GEOJSON, JSON,
 };
 use super::super::layer::find_layer;
 use super::super::{ApiError, AppState};
@@ -196,38 +197,52 @@ pub(super) async fn items(
             "Previous page",
         ));
     }
-    let mut body = String::with_capacity(
-        page.iter()
-            .map(|&i| layer.features[i].json.len() + 1)
-            .sum::<usize>()
-            + 1024,
-    );
-    body.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
-    for (n, &i) in page.iter().enumerate() {
-        if n > 0 {
-            body.push(',');
-        }
-        body.push_str(&feature_text(&layer.features[i], &q)?);
-    }
-    body.push_str("],\"numberMatched\":");
-    body.push_str(&matched.to_string());
-    body.push_str(",\"numberReturned\":");
-    body.push_str(&page.len().to_string());
-    // No `timeStamp` (optional in OGC API - Features): the page is cached and sent by any
-    // replica, so a generation time would be stale or differ between replicas. The data version
-    // is in the `Data-Version` header and the ETag.
-    body.push_str(",\"links\":");
-    body.push_str(&Value::Array(links).to_string());
-    if let Some(n) = q.clamped_from {
-        body.push_str(",\"notes\":");
-        body.push_str(
-            &json!([format!(
-                "limit={n} exceeds the maximum of {MAX_LIMIT}; {MAX_LIMIT} was used"
-            )])
-            .to_string(),
+    let make = || -> Result<Bytes, ApiError> {
+        let mut body = String::with_capacity(
+            page.iter()
+                .map(|&i| layer.features[i].json.len() + 1)
+                .sum::<usize>()
+                + 1024,
         );
-    }
-    body.push('}');
+        body.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
+        for (n, &i) in page.iter().enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(&feature_text(&layer.features[i], &q)?);
+        }
+        body.push_str("],\"numberMatched\":");
+        body.push_str(&matched.to_string());
+        body.push_str(",\"numberReturned\":");
+        body.push_str(&page.len().to_string());
+        // No `timeStamp` (optional in OGC API - Features): the page is cached and sent by any
+        // replica, so a generation time would be stale or differ between replicas. The data version
+        // is in the `Data-Version` header and the ETag.
+        body.push_str(",\"links\":");
+        body.push_str(&Value::Array(links).to_string());
+        if let Some(n) = q.clamped_from {
+            body.push_str(",\"notes\":");
+            body.push_str(
+                &json!([format!(
+                    "limit={n} exceeds the maximum of {MAX_LIMIT}; {MAX_LIMIT} was used"
+                )])
+                .to_string(),
+            );
+        }
+        body.push('}');
+        Ok(body.into())
+    };
+    // Features in the stored form are copied; a property selection, another CRS or precision
+    // re-serialises every geometry (milliseconds for counties), so that page is kept.
+    let stored_form =
+        q.crs == Crs::Crs84 && q.precision == DEFAULT_PRECISION && q.sel.properties.is_none();
+    let body = if stored_form {
+        make()?
+    } else {
+        state
+            .cache
+            .page(&served.version, &page_key(&req, q.format), make)?
+    };
     let mut resp = respond(&req, &served, GEOJSON, body);
     let (k, v) = content_crs(q.crs);
     resp.headers_mut().insert(k, v);
