@@ -131,6 +131,14 @@ fn landing_page(served: &Served, base: &str) -> Page {
                         format!("{base}/collections?f=html"),
                         "The collections (layers)",
                     ),
+                    Link::new(
+                        format!("{base}/tileMatrixSets?f=html"),
+                        "Tile matrix sets (vector tiles)",
+                    ),
+                    Link::new(
+                        format!("{base}/processes?f=html"),
+                        "Processes: locate your own points",
+                    ),
                     Link::new(format!("{base}/conformance?f=html"), "Conformance classes"),
                     Link::new(format!("{base}/api"), "The API definition (OpenAPI 3.0)"),
                     Link::new(format!("{base}/?f=json"), "This page as JSON"),

@@ -80,6 +80,13 @@ async fn tile_matrix_sets_have_pages() {
 
 #[actix_web::test]
 async fn tilesets_have_pages() {
+    // Reached from the landing page and the collection's page.
+    assert!(get("/?f=html")
+        .await
+        .text()
+        .contains("/tileMatrixSets?f=html\">"));
+    let collection = get("/collections/sites?f=html").await.text();
+    assert!(collection.contains("/collections/sites/tiles?f=html\">Vector tilesets</a>"));
     let (html, json) = page_and_json("/collections/sites/tiles").await;
     let template = json["tilesets"][0]["links"]
         .as_array()
@@ -132,6 +139,10 @@ async fn tilesets_have_pages() {
 
 #[actix_web::test]
 async fn processes_have_pages() {
+    assert!(get("/?f=html")
+        .await
+        .text()
+        .contains("/processes?f=html\">"));
     let (html, json) = page_and_json("/processes").await;
     assert_eq!(json["processes"][0]["id"], "locate");
     assert!(html.contains("/processes/locate?f=html\">locate</a>"));

@@ -90,21 +90,25 @@ pub fn collection(layer: &Layer, base: &str) -> Page {
         notes.push(format!("Dates: {a} to {b}."));
     }
     notes.push(format!("Sources: {}", layer.attribution));
+    let mut data = vec![
+        Link::new(format!("{url}/items?f=html"), "Items (HTML)"),
+        Link::new(format!("{url}/items?f=json"), "Items (GeoJSON)"),
+        Link::new(format!("{url}/items?f=csv"), "Items (CSV)"),
+        Link::new(format!("{url}/queryables?f=html"), "Queryables"),
+    ];
+    if layer.geometry != GeometryKind::None {
+        data.push(Link::new(format!("{url}/tiles?f=html"), "Vector tilesets"));
+    }
+    data.push(Link::new(
+        format!("{url}?f=json"),
+        "This collection as JSON",
+    ));
     Page {
         title: layer.title.into(),
         description: layer.description.clone(),
         notes,
         crumbs: crumbs(base, None),
-        link_lists: vec![(
-            "Data".into(),
-            vec![
-                Link::new(format!("{url}/items?f=html"), "Items (HTML)"),
-                Link::new(format!("{url}/items?f=json"), "Items (GeoJSON)"),
-                Link::new(format!("{url}/items?f=csv"), "Items (CSV)"),
-                Link::new(format!("{url}/queryables?f=html"), "Queryables"),
-                Link::new(format!("{url}?f=json"), "This collection as JSON"),
-            ],
-        )],
+        link_lists: vec![("Data".into(), data)],
         tables: vec![Table {
             caption: "Properties".into(),
             headers: vec!["Name".into(), "Type".into(), "Description".into()],
