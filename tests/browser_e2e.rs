@@ -1,5 +1,6 @@
 //! The web map in a real browser: headless Debian Chromium driven by playwright-core
-//! (tests/browser/e2e.mjs) against the real binary with the real data.
+//! (tests/browser/e2e.mjs) against the real binary with the real data; the map of the HTML
+//! items pages (tests/browser/items-map.mjs); and the published folder on nginx.
 
 mod common;
 
@@ -82,6 +83,60 @@ fn web_map_in_headless_chromium() {
     assert!(out.status.success(), "browser test failed:\n{stdout}");
     assert_all_passed(&stdout);
     assert!(Path::new(&shot).exists(), "no screenshot at {shot}");
+}
+
+/// The map of the HTML items and item pages draws exactly the features of the page, from the
+/// server's own origin, with no console error or policy violation (tests/browser/items-map.mjs).
+#[test]
+fn items_page_map_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(chromium) = common::browser::chromium() else {
+        return;
+    };
+    common::browser::assert_web_built(root);
+    let Some(browser_dir) = playwright(root) else {
+        return;
+    };
+    let port = common::free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compute-atlas"));
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--data")
+        .arg(common::data_dir());
+    let mut server = Server(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("server exited at start-up: {status}");
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = Command::new("node")
+        .arg("items-map.mjs")
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .env("CHROMIUM", &chromium)
+        .current_dir(&browser_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "items map browser test failed:\n{stdout}"
+    );
+    assert_all_passed(&stdout);
+    // Every page was checked, each with its features.
+    assert_eq!(
+        stdout
+            .matches("the map draws exactly the page's features")
+            .count(),
+        5
+    );
 }
 
 /// `compute-atlas publish` into a new folder, served by nginx under a path prefix (a plain

@@ -1,8 +1,10 @@
-//! HTML views of the OGC resources (landing, conformance, collections, items, queryables) for
-//! people with a browser. One compiled askama template with HTML auto-escaping renders every
-//! page from plain parts (links, lists, tables), so text from the data is always escaped and
-//! no handler writes markup. Pages carry no script that runs: the content security policy
-//! (script-src 'self') forbids inline script, and the schema.org JSON-LD block is data.
+//! HTML views of the OGC resources (landing, conformance, collections, items, queryables,
+//! tilesets, processes, jobs) for people with a browser. One compiled askama template with
+//! HTML auto-escaping renders every page from plain parts (links, lists, tables), so text from
+//! the data is always escaped and no handler writes markup. No page carries inline script (the
+//! content security policy, script-src 'self', forbids it; the schema.org JSON-LD block is
+//! data): the small map of the items and item pages is the web bundle's `pagemap` entry,
+//! loaded from this service, which reads what to draw from the map element's data- attributes.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -109,6 +111,32 @@ pub struct Page {
     pub tables: Vec<Table>,
     /// schema.org JSON-LD (a Dataset or DataCatalog), if the page describes data.
     pub json_ld: Option<Value>,
+    /// A map of the page's features, above the tables.
+    pub map: Option<PageMap>,
+}
+
+/// The map of a page's features: the GeoJSON it draws and the bundle's script that draws it.
+#[derive(Debug, Clone)]
+pub struct PageMap {
+    /// The GeoJSON of exactly the features the page lists (the page's request with f=json).
+    pub features: String,
+    /// A vector tile URL template of outlines to draw under the features, if any.
+    pub backdrop: Option<String>,
+    pub script: String,
+    pub styles: Vec<String>,
+}
+
+impl PageMap {
+    /// `None` when the web bundle was not built: the page is then the table alone.
+    pub fn new(base: &str, features: String, backdrop: Option<String>) -> Option<PageMap> {
+        let assets = super::webmap::entry_assets("src/pagemap.js")?;
+        Some(PageMap {
+            features,
+            backdrop,
+            script: format!("{base}{}", assets.script),
+            styles: assets.styles.iter().map(|s| format!("{base}{s}")).collect(),
+        })
+    }
 }
 
 #[derive(Template)]
@@ -120,6 +148,7 @@ pub struct Page {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ page.title }} · compute-atlas</title>
+<link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:70rem;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0;width:100%}
@@ -127,8 +156,11 @@ th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:
 caption{text-align:left;font-weight:bold;padding:.5rem 0}
 nav a{margin-right:.5rem}
 td a{display:block;word-break:break-all}
+#features-map{height:24rem;margin:1rem 0;border:1px solid #ccc;background:#0b1118}
 </style>
-{% if let Some(ld) = json_ld %}<script type="application/ld+json">{{ ld|safe }}</script>
+{% if let Some(m) = page.map %}{% for s in m.styles %}<link rel="stylesheet" href="{{ s }}">
+{% endfor %}<script type="module" src="{{ m.script }}"></script>
+{% endif %}{% if let Some(ld) = json_ld %}<script type="application/ld+json">{{ ld|safe }}</script>
 {% endif %}</head>
 <body>
 <nav>{% for c in page.crumbs %}<a href="{{ c.href }}">{{ c.text }}</a> › {% endfor %}</nav>
@@ -139,7 +171,8 @@ td a{display:block;word-break:break-all}
 {% for (name, links) in page.link_lists %}<h2>{{ name }}</h2>
 <ul>{% for l in links %}<li><a href="{{ l.href }}">{{ l.text }}</a></li>{% endfor %}</ul>
 {% endfor %}
-{% for t in page.tables %}<table>
+{% if let Some(m) = page.map %}<div id="features-map" role="region" aria-label="Map of the features listed below" data-features="{{ m.features }}"{% if let Some(b) = m.backdrop %} data-backdrop="{{ b }}"{% endif %}></div>
+{% endif %}{% for t in page.tables %}<table>
 <caption>{{ t.caption }}</caption>
 <thead><tr>{% for h in t.headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>

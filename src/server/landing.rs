@@ -9,7 +9,7 @@ use super::http::{
     base_url, get, json_or_html, link, negotiate_html, only_params, pairs, respond, Format,
 };
 use super::http::{JSON, OPENAPI};
-use super::oas::{simple, Paths};
+use super::oas::{html_page, Paths};
 use super::{
     analytics, demand, downloads, features, plots, processes, tiles, transactions, webmap,
     ApiError, AppState, Served,
@@ -22,10 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The landing page and conformance in the OpenAPI document.
 pub fn openapi_paths(paths: &mut Paths) {
-    paths.insert("/".into(), simple("Landing page", "getLandingPage"));
+    paths.insert("/".into(), html_page("Landing page", "getLandingPage"));
     paths.insert(
         "/conformance".into(),
-        simple("Conformance classes", "getConformance"),
+        html_page("Conformance classes", "getConformance"),
     );
 }
 
@@ -130,6 +130,14 @@ fn landing_page(served: &Served, base: &str) -> Page {
                     Link::new(
                         format!("{base}/collections?f=html"),
                         "The collections (layers)",
+                    ),
+                    Link::new(
+                        format!("{base}/tileMatrixSets?f=html"),
+                        "Tile matrix sets (vector tiles)",
+                    ),
+                    Link::new(
+                        format!("{base}/processes?f=html"),
+                        "Processes: locate your own points",
                     ),
                     Link::new(format!("{base}/conformance?f=html"), "Conformance classes"),
                     Link::new(format!("{base}/api"), "The API definition (OpenAPI 3.0)"),

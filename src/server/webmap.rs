@@ -79,6 +79,55 @@ pub fn page_html() -> Option<String> {
     Assets::get("index.html").and_then(|f| String::from_utf8(f.data.into_owned()).ok())
 }
 
+/// The files a page needs to run one entry of the web bundle (other than index.html): its
+/// module script and the style sheets of it and the chunks it imports, as paths under the
+/// service (`/assets/...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryAssets {
+    pub script: String,
+    pub styles: Vec<String>,
+}
+
+/// The entry built from `src` (e.g. `src/pagemap.js`), found in Vite's manifest: the names
+/// carry content hashes, so they are looked up, not written down. `None` without a build.
+pub fn entry_assets(src: &str) -> Option<EntryAssets> {
+    static MANIFEST: std::sync::OnceLock<Option<serde_json::Value>> = std::sync::OnceLock::new();
+    let manifest = MANIFEST
+        .get_or_init(|| {
+            Assets::get(".vite/manifest.json").and_then(|f| serde_json::from_slice(&f.data).ok())
+        })
+        .as_ref()?;
+    entry_in(manifest, src)
+}
+
+fn entry_in(manifest: &serde_json::Value, src: &str) -> Option<EntryAssets> {
+    let entry = manifest.get(src)?;
+    let script = entry["file"].as_str()?;
+    let mut styles = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![src.to_string()];
+    while let Some(key) = todo.pop() {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let chunk = &manifest[key.as_str()];
+        for css in chunk["css"].as_array().into_iter().flatten() {
+            if let Some(css) = css.as_str() {
+                let path = format!("/{css}");
+                if !styles.contains(&path) {
+                    styles.push(path);
+                }
+            }
+        }
+        let imports = chunk["imports"].as_array().into_iter().flatten();
+        todo.extend(imports.filter_map(|i| i.as_str().map(str::to_string)));
+    }
+    Some(EntryAssets {
+        script: format!("/{script}"),
+        styles,
+    })
+}
+
 /// Every file of the built web map (path under web/dist, bytes), for `publish`.
 pub fn asset_files() -> Vec<(String, Vec<u8>)> {
     Assets::iter()
@@ -176,4 +225,27 @@ async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse
 
 async fn config(cfg: web::Data<WebConfig>) -> HttpResponse {
     HttpResponse::Ok().json(cfg.get_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_takes_the_styles_of_the_chunks_it_imports() {
+        let manifest = serde_json::json!({
+            "_maplibre-gl-B.css": {"file": "assets/maplibre-gl-B.css"},
+            "_maplibre-gl-C.js": {"file": "assets/maplibre-gl-C.js", "css": ["assets/maplibre-gl-B.css"], "imports": ["_shared.js"]},
+            "_shared.js": {"file": "assets/shared.js", "imports": ["_maplibre-gl-C.js"], "css": ["assets/s.css"]},
+            "src/pagemap.js": {"file": "assets/pagemap-A.js", "isEntry": true, "imports": ["_maplibre-gl-C.js"], "css": ["assets/s.css"]},
+        });
+        assert_eq!(
+            entry_in(&manifest, "src/pagemap.js"),
+            Some(EntryAssets {
+                script: "/assets/pagemap-A.js".into(),
+                styles: vec!["/assets/s.css".into(), "/assets/maplibre-gl-B.css".into()],
+            })
+        );
+        assert_eq!(entry_in(&manifest, "src/other.js"), None);
+    }
 }

@@ -10,9 +10,11 @@ use compute_atlas::{Atlas, AtlasConfig};
 use crate::common;
 use crate::common::http::{get, get_with};
 
-const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+pub const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
-fn assert_page(r: &common::http::Resp, what: &str) {
+/// A page: 200 HTML with the security headers, and no script but JSON-LD data and, on pages
+/// with a map, the bundle's map module loaded from this service (nothing inline runs).
+pub fn assert_page(r: &common::http::Resp, what: &str) {
     assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.text());
     assert_eq!(
         r.header("content-type").as_deref(),
@@ -20,16 +22,35 @@ fn assert_page(r: &common::http::Resp, what: &str) {
         "{what}"
     );
     let csp = r.header("content-security-policy").unwrap();
-    assert!(csp.contains("script-src 'self'"), "{what}: {csp}");
-    let html = r.text();
-    assert!(html.starts_with("<!DOCTYPE html>"), "{what}");
-    // No script runs: the only script element is JSON-LD data.
+    assert!(csp.contains("script-src 'self';"), "{what}: {csp}");
     assert_eq!(
-        html.matches("<script").count(),
-        html.matches("<script type=\"application/ld+json\">")
-            .count(),
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff"),
         "{what}"
     );
+    let html = r.text();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{what}");
+    let scripts = html.matches("<script").count();
+    let data = html
+        .matches("<script type=\"application/ld+json\">")
+        .count();
+    let modules: Vec<&str> = html
+        .split("<script type=\"module\" src=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(scripts, data + modules.len(), "{what}");
+    for src in &modules {
+        assert!(
+            src.contains("/assets/pagemap-") && src.ends_with(".js"),
+            "{what}: {src}"
+        );
+        let tag = format!("<script type=\"module\" src=\"{src}\"></script>");
+        assert!(
+            html.contains(&tag),
+            "{what}: the module script is not empty"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -14,6 +14,7 @@ mod features;
 mod filter;
 mod gdal;
 mod html;
+mod html_parts;
 mod negotiation;
 mod plots;
 mod processes;

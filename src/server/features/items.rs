@@ -60,6 +60,16 @@ fn url_with(base: &str, path: &str, pairs: &[(String, String)], set: &[(&str, St
     format!("{base}{path}?{}", qs.join("&"))
 }
 
+/// The GeoJSON a page's map draws: the page's request as JSON, in longitude and latitude
+/// whatever `crs` the page was asked in (it changes the coordinates, not which features).
+fn map_data_url(base: &str, path: &str, pairs: &[(String, String)]) -> String {
+    let mut set = vec![("f", "json".to_string())];
+    if get(pairs, "crs").is_some() {
+        set.push(("crs", Crs::CRS84_URI.to_string()));
+    }
+    url_with(base, path, pairs, &set)
+}
+
 pub(super) async fn items(
     req: HttpRequest,
     path: web::Path<String>,
@@ -130,7 +140,7 @@ pub(super) async fn items(
             "This page as CSV",
         ));
         let feats: Vec<&LayerFeature> = page.iter().map(|&i| &layer.features[i]).collect();
-        let html = super::pages::items(
+        let mut html = super::pages::items(
             layer,
             &base,
             &feats,
@@ -139,6 +149,7 @@ pub(super) async fn items(
             paging,
             &q.sel.properties,
         );
+        html.map = super::pages::feature_map(&served, &base, map_data_url(&base, &path_s, &p));
         return respond_html(&req, &served, &html);
     }
     let mut links = vec![
@@ -284,7 +295,13 @@ pub(super) async fn item(
     let f = &layer.features[i];
     let base = base_url(&req);
     if format == Format::Html {
-        return respond_html(&req, &served, &super::pages::item(layer, &base, f));
+        let mut page = super::pages::item(layer, &base, f);
+        let item_path = format!(
+            "/collections/{cid}/items/{}",
+            percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC)
+        );
+        page.map = super::pages::feature_map(&served, &base, map_data_url(&base, &item_path, &p));
+        return respond_html(&req, &served, &page);
     }
     let text = feature_text(f, &q)?;
     let fid_enc =
@@ -295,6 +312,12 @@ pub(super) async fn item(
             "self",
             GEOJSON,
             "This feature"
+        ),
+        link(
+            format!("{base}/collections/{cid}/items/{fid_enc}?f=html"),
+            "alternate",
+            "text/html",
+            "This feature as HTML"
         ),
         link(
             format!("{base}/collections/{cid}"),

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::super::oas::{param, responses, simple, Paths};
+use super::super::oas::{add_html, html_page, param, responses, Paths};
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::crs::Crs;
 use crate::export::ExportFormat;
@@ -83,7 +83,7 @@ fn common_items_params() -> Vec<Value> {
 pub fn paths(paths: &mut Paths) {
     paths.insert(
         "/collections".into(),
-        simple("The collections", "getCollections"),
+        html_page("The collections", "getCollections"),
     );
 }
 
@@ -128,16 +128,15 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
     }
     paths.insert(
         format!("/collections/{id}"),
-        simple(
+        html_page(
             &format!("Collection {id}"),
             &format!("describeCollection-{id}"),
         ),
     );
-    paths.insert(
-        format!("/collections/{id}/queryables"),
-        json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
-            "responses": responses("application/schema+json", json!({"type": "object"}))}}),
-    );
+    let mut queryables = json!({"get": {"summary": format!("Queryable properties of {id}"), "operationId": format!("getQueryables-{id}"),
+        "responses": responses("application/schema+json", json!({"type": "object"}))}});
+    add_html(&mut queryables);
+    paths.insert(format!("/collections/{id}/queryables"), queryables);
     let mut items_responses = responses(
         "application/geo+json",
         json!({"type": "object", "properties": {
@@ -149,6 +148,7 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
     // The file downloads are alternative contents of the same 200 answer.
     if let Some(content) = items_responses["200"]["content"].as_object_mut() {
         content.insert("text/csv".into(), json!({"schema": {"type": "string"}}));
+        content.insert("text/html".into(), json!({"schema": {"type": "string"}}));
         for f in ExportFormat::ALL {
             content.insert(
                 f.media_type().into(),
@@ -162,14 +162,19 @@ pub fn layer_paths(paths: &mut Paths, schemas: &mut Paths, layer: &Layer) {
             "parameters": params,
             "responses": items_responses}}),
     );
+    let mut item_responses = responses(
+        "application/geo+json",
+        json!({"$ref": format!("#/components/schemas/{id}-feature")}),
+    );
+    item_responses["200"]["content"]["text/html"] = json!({"schema": {"type": "string"}});
     paths.insert(
         format!("/collections/{id}/items/{{featureId}}"),
         json!({"get": {"summary": format!("One feature of {id}"), "operationId": format!("getFeature-{id}"),
             "parameters": [
                 {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}},
                 param("crs", "CRS of the output", json!({"type": "string", "format": "uri", "enum": Crs::supported_uris()})),
-                param("f", "Output format", json!({"type": "string", "enum": ["json", "geojson"]})),
+                param("f", "Output format", json!({"type": "string", "enum": ["json", "geojson", "html"]})),
             ],
-            "responses": responses("application/geo+json", json!({"$ref": format!("#/components/schemas/{id}-feature")}))}}),
+            "responses": item_responses}}),
     );
 }

@@ -1,11 +1,13 @@
 //! The HTML pages of the features resources: collections, a collection, its queryables, a page
-//! of items (a table with paging links) and one item (every property, sources as links).
+//! of items (a map, a table with paging links) and one item (a map, every property, sources as
+//! links).
 
 use serde_json::Value;
 
-use super::super::html::{dataset_ld, value_cells, Cell, Link, Page, Table};
+use super::super::html::{dataset_ld, value_cells, Cell, Link, Page, PageMap, Table};
+use super::super::tiles::TMS_ID;
 use super::super::Served;
-use crate::layers::{Layer, LayerFeature};
+use crate::layers::{GeometryKind, Layer, LayerFeature};
 
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -88,21 +90,25 @@ pub fn collection(layer: &Layer, base: &str) -> Page {
         notes.push(format!("Dates: {a} to {b}."));
     }
     notes.push(format!("Sources: {}", layer.attribution));
+    let mut data = vec![
+        Link::new(format!("{url}/items?f=html"), "Items (HTML)"),
+        Link::new(format!("{url}/items?f=json"), "Items (GeoJSON)"),
+        Link::new(format!("{url}/items?f=csv"), "Items (CSV)"),
+        Link::new(format!("{url}/queryables?f=html"), "Queryables"),
+    ];
+    if layer.geometry != GeometryKind::None {
+        data.push(Link::new(format!("{url}/tiles?f=html"), "Vector tilesets"));
+    }
+    data.push(Link::new(
+        format!("{url}?f=json"),
+        "This collection as JSON",
+    ));
     Page {
         title: layer.title.into(),
         description: layer.description.clone(),
         notes,
         crumbs: crumbs(base, None),
-        link_lists: vec![(
-            "Data".into(),
-            vec![
-                Link::new(format!("{url}/items?f=html"), "Items (HTML)"),
-                Link::new(format!("{url}/items?f=json"), "Items (GeoJSON)"),
-                Link::new(format!("{url}/items?f=csv"), "Items (CSV)"),
-                Link::new(format!("{url}/queryables?f=html"), "Queryables"),
-                Link::new(format!("{url}?f=json"), "This collection as JSON"),
-            ],
-        )],
+        link_lists: vec![("Data".into(), data)],
         tables: vec![Table {
             caption: "Properties".into(),
             headers: vec!["Name".into(), "Type".into(), "Description".into()],
@@ -114,6 +120,7 @@ pub fn collection(layer: &Layer, base: &str) -> Page {
             &url,
             &layer.attribution,
         )),
+        ..Page::default()
     }
 }
 
@@ -169,6 +176,23 @@ pub fn queryables(layer: &Layer, base: &str, schema: &Value) -> Page {
         }],
         ..Page::default()
     }
+}
+
+/// The map of a page showing the features of `geojson` (the page's own request as GeoJSON),
+/// over the county outlines when the atlas has them. Outline tiles carry only the adcode and
+/// are pinned to the data version, so a browser caches them.
+pub fn feature_map(served: &Served, base: &str, geojson: String) -> Option<PageMap> {
+    let backdrop = served
+        .layer("counties")
+        .filter(|l| l.geometry != GeometryKind::None)
+        .map(|l| {
+            format!(
+                "{base}/collections/{}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}?properties=adcode&v={}",
+                l.id,
+                enc(&served.version)
+            )
+        });
+    PageMap::new(base, geojson, backdrop)
 }
 
 /// A page of items; `paging` holds the links to the other pages and formats.

@@ -7,8 +7,9 @@ use std::sync::Mutex;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::super::http::{base_url, json_only, link, JSON};
-use super::super::ApiError;
+use super::super::html::respond_html;
+use super::super::http::{base_url, json_or_html, link, Format, JSON};
+use super::super::{ApiError, AppState};
 use crate::locate::Summary;
 
 /// Jobs remembered.
@@ -76,8 +77,12 @@ pub fn finish(id: &str, result: Result<&Summary, String>) {
     }
 }
 
-pub async fn status(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+pub async fn status(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let format = json_or_html(&req)?;
     let id = path.into_inner();
     let job = jobs()
         .lock()
@@ -100,7 +105,10 @@ pub async fn status(req: HttpRequest, path: web::Path<String>) -> Result<HttpRes
         "created": job.created,
         "started": job.created,
         "updated": job.finished.clone().unwrap_or_else(|| job.created.clone()),
-        "links": [link(format!("{base}/jobs/{}", job.id), "self", JSON, "This job")],
+        "links": [
+            link(format!("{base}/jobs/{}", job.id), "self", JSON, "This job"),
+            link(format!("{base}/jobs/{}?f=html", job.id), "alternate", "text/html", "This job as HTML"),
+        ],
     });
     if let Some(f) = &job.finished {
         body["finished"] = json!(f);
@@ -110,6 +118,14 @@ pub async fn status(req: HttpRequest, path: web::Path<String>) -> Result<HttpRes
         body["summary"] = serde_json::to_value(s)?;
     }
     // A job changes until it ends: no caching.
+    if format == Format::Html {
+        let mut page = respond_html(&req, &state.snapshot(), &super::pages::job(&base, &body))?;
+        page.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+        return Ok(page);
+    }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .content_type(JSON)

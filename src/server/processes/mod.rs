@@ -6,23 +6,27 @@
 
 mod execute;
 mod jobs;
+mod pages;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::http::{base_url, json_only, link, respond, JSON};
-use super::oas::{simple, Paths};
+use super::html::respond_html;
+use super::http::{base_url, json_or_html, link, respond, Format, JSON};
+use super::oas::{html_page, Paths};
 use super::{ApiError, AppState};
 
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/ogc-process-description",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/oas30",
 ];
 
 const REL_PROCESSES: &str = "http://www.opengis.net/def/rel/ogc/1.0/processes";
 const REL_EXECUTE: &str = "http://www.opengis.net/def/rel/ogc/1.0/execute";
+const HTML: &str = "text/html";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/processes", web::get().to(processes))
@@ -54,6 +58,7 @@ fn summary(base: &str) -> Value {
         "outputTransmission": ["value"],
         "links": [
             link(format!("{base}/processes/locate"), "self", JSON, "The process description"),
+            link(format!("{base}/processes/locate?f=html"), "alternate", HTML, "The process description as HTML"),
             link(format!("{base}/processes/locate/execution"), REL_EXECUTE, JSON, "Execute the process (POST)"),
         ],
     })
@@ -89,13 +94,19 @@ pub fn description(base: &str) -> Value {
 }
 
 async fn processes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let base = base_url(&req);
     let body = json!({
         "processes": [summary(&base)],
-        "links": [link(format!("{base}/processes"), "self", JSON, "The processes")],
+        "links": [
+            link(format!("{base}/processes"), "self", JSON, "The processes"),
+            link(format!("{base}/processes?f=html"), "alternate", HTML, "The processes as HTML"),
+        ],
     });
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::processes(&base, &body));
+    }
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
 
@@ -103,22 +114,25 @@ async fn locate_description(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
-    Ok(respond(
-        &req,
-        &served,
-        JSON,
-        description(&base_url(&req)).to_string(),
-    ))
+    let base = base_url(&req);
+    let d = description(&base);
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::process(&base, &d));
+    }
+    Ok(respond(&req, &served, JSON, d.to_string()))
 }
 
 /// The paths of this part in the OpenAPI document.
 pub fn openapi_paths(paths: &mut Paths) {
-    paths.insert("/processes".into(), simple("The processes", "getProcesses"));
+    paths.insert(
+        "/processes".into(),
+        html_page("The processes", "getProcesses"),
+    );
     paths.insert(
         "/processes/locate".into(),
-        simple(
+        html_page(
             "Description of the locate process",
             "getProcessDescription-locate",
         ),
@@ -155,8 +169,9 @@ pub fn openapi_paths(paths: &mut Paths) {
     paths.insert(
         "/jobs/{jobId}".into(),
         json!({"get": {"summary": "Status and summary of an execution", "operationId": "getStatus",
-            "parameters": [{"name": "jobId", "in": "path", "required": true, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "statusInfo", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "parameters": [{"name": "jobId", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "f", "in": "query", "required": false, "description": "Output format: the statusInfo JSON or an HTML page", "schema": {"type": "string", "enum": ["json", "html"]}}],
+            "responses": {"200": {"description": "statusInfo", "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
                           "404": {"description": "No such job (jobs are kept for the last 1,000 executions)", "content": problem}}}}),
     );
 }

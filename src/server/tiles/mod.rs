@@ -10,10 +10,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 pub mod openapi;
+mod pages;
 
 use super::cache::Rendered;
+use super::html::respond_html;
 use super::http::{
-    base_url, get, json_only, link, negotiate, only_params, pairs, respond, JSON, VERSION_PARAM,
+    base_url, get, json_or_html, link, negotiate_html, only_params, pairs, respond, Format, JSON,
+    VERSION_PARAM,
 };
 use super::layer::{find_layer, parse_selection, schema, FILTER_PARAMS};
 use super::{ApiError, AppState, Served};
@@ -24,6 +27,7 @@ pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 pub const TMS_ID: &str = "WebMercatorQuad";
 const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
 const EPSG_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
+const HTML: &str = "text/html";
 /// Half the side of the Web Mercator square, metres.
 const HALF_WORLD_M: f64 = 20_037_508.342_789_244;
 
@@ -120,7 +124,10 @@ fn tms_json(base: &str) -> Value {
         "orderedAxes": ["X", "Y"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
         "tileMatrices": matrices,
-        "links": [link(format!("{base}/tileMatrixSets/{TMS_ID}"), "self", JSON, "This tile matrix set")],
+        "links": [
+            link(format!("{base}/tileMatrixSets/{TMS_ID}"), "self", JSON, "This tile matrix set"),
+            link(format!("{base}/tileMatrixSets/{TMS_ID}?f=html"), "alternate", HTML, "This tile matrix set as HTML"),
+        ],
     })
 }
 
@@ -128,10 +135,14 @@ async fn matrix_sets(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let base = base_url(&req);
     let body = json!({
+        "links": [
+            link(format!("{base}/tileMatrixSets"), "self", JSON, "The tile matrix sets"),
+            link(format!("{base}/tileMatrixSets?f=html"), "alternate", HTML, "The tile matrix sets as HTML"),
+        ],
         "tileMatrixSets": [{
             "id": TMS_ID,
             "title": "Google Maps Compatible for the World",
@@ -140,6 +151,9 @@ async fn matrix_sets(
             "links": [link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "WebMercatorQuad definition")],
         }],
     });
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::matrix_sets(&base, &body));
+    }
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
 
@@ -148,15 +162,15 @@ async fn matrix_set(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     check_tms(&path)?;
     let served = state.snapshot();
-    Ok(respond(
-        &req,
-        &served,
-        JSON,
-        tms_json(&base_url(&req)).to_string(),
-    ))
+    let base = base_url(&req);
+    let doc = tms_json(&base);
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::matrix_set(&base, &doc));
+    }
+    Ok(respond(&req, &served, JSON, doc.to_string()))
 }
 
 fn tile_template(base: &str, id: &str) -> String {
@@ -172,6 +186,7 @@ fn tileset_summary(layer: &Layer, base: &str) -> Value {
         "tileMatrixSetURI": TMS_URI,
         "links": [
             link(format!("{base}/collections/{id}/tiles/{TMS_ID}"), "self", JSON, "Tileset metadata"),
+            link(format!("{base}/collections/{id}/tiles/{TMS_ID}?f=html"), "alternate", HTML, "Tileset metadata as HTML"),
             link(format!("{base}/tileMatrixSets/{TMS_ID}"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "The tile matrix set"),
             json!({"href": tile_template(base, id), "rel": "item", "type": MVT, "templated": true, "title": "Tiles (Mapbox Vector Tile)"}),
         ],
@@ -196,14 +211,20 @@ async fn tilesets(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    json_only(&req)?;
+    let format = json_or_html(&req)?;
     let served = state.snapshot();
     let layer = tiled_layer(&served, &path)?;
     let base = base_url(&req);
     let body = json!({
-        "links": [link(format!("{base}/collections/{}/tiles", layer.id), "self", JSON, "Tilesets of this collection")],
+        "links": [
+            link(format!("{base}/collections/{}/tiles", layer.id), "self", JSON, "Tilesets of this collection"),
+            link(format!("{base}/collections/{}/tiles?f=html", layer.id), "alternate", HTML, "Tilesets of this collection as HTML"),
+        ],
         "tilesets": [tileset_summary(layer, &base)],
     });
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::tilesets(layer, &base, &body));
+    }
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
 
@@ -224,13 +245,15 @@ async fn tileset(
     let p = pairs(&req)?;
     only_params(&p, &["f"])?;
     let tilejson = get(&p, "f") == Some("tilejson");
-    if !tilejson {
-        negotiate(&req, get(&p, "f"), false).map_err(|_| {
+    let format = if tilejson {
+        Format::Json
+    } else {
+        negotiate_html(&req, get(&p, "f"), false).map_err(|_| {
             ApiError::not_acceptable(
-                "f: use json (OGC tileset metadata) or tilejson (TileJSON 3.0)",
+                "f: use json (OGC tileset metadata), tilejson (TileJSON 3.0) or html",
             )
-        })?;
-    }
+        })?
+    };
     let served = state.snapshot();
     let layer = tiled_layer(&served, &id)?;
     check_tms(&tms)?;
@@ -286,6 +309,9 @@ async fn tileset(
         }]);
         v
     };
+    if format == Format::Html {
+        return respond_html(&req, &served, &pages::tileset(layer, &base, &body));
+    }
     Ok(respond(&req, &served, JSON, body.to_string()))
 }
 

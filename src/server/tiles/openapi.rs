@@ -3,40 +3,40 @@
 
 use serde_json::json;
 
-use super::super::oas::{param, responses, simple, Paths};
+use super::super::oas::{add_html, html_page, param, responses, Paths};
 use crate::layers::Layer;
 
 /// Paths that do not depend on the layers.
 pub fn paths(paths: &mut Paths) {
     paths.insert(
         "/tileMatrixSets".into(),
-        simple(
+        html_page(
             "Tile matrix sets (WebMercatorQuad)",
             "getTileMatrixSetsList",
         ),
     );
-    paths.insert(
-        "/tileMatrixSets/{tileMatrixSetId}".into(),
-        json!({"get": {"summary": "A tile matrix set definition (OGC TMS 2.0 JSON)", "operationId": "getTileMatrixSet",
-            "parameters": [{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["WebMercatorQuad"]}}],
-            "responses": responses("application/json", json!({"type": "object"}))}}),
-    );
+    let mut tms = json!({"get": {"summary": "A tile matrix set definition (OGC TMS 2.0 JSON)", "operationId": "getTileMatrixSet",
+        "parameters": [{"name": "tileMatrixSetId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["WebMercatorQuad"]}}],
+        "responses": responses("application/json", json!({"type": "object"}))}});
+    add_html(&mut tms);
+    paths.insert("/tileMatrixSets/{tileMatrixSetId}".into(), tms);
 }
 
 /// OGC API - Tiles paths of one collection (with geometry).
 pub fn layer_paths(paths: &mut Paths, layer: &Layer) {
     let id = layer.id;
     let tms = json!({"name": "tileMatrixSetId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["WebMercatorQuad"]}});
-    paths.insert(
-        format!("/collections/{id}/tiles"),
-        json!({"get": {"summary": format!("Vector tilesets of {id}"), "operationId": format!("getTileSetsList-{id}"),
-            "responses": responses("application/json", json!({"type": "object"}))}}),
-    );
+    let mut list = json!({"get": {"summary": format!("Vector tilesets of {id}"), "operationId": format!("getTileSetsList-{id}"),
+        "responses": responses("application/json", json!({"type": "object"}))}});
+    add_html(&mut list);
+    paths.insert(format!("/collections/{id}/tiles"), list);
+    let mut tileset = json!({"get": {"summary": format!("Tileset metadata of {id}, or TileJSON 3.0 with f=tilejson"), "operationId": format!("getTileSet-{id}"),
+        "parameters": [tms, param("f", "Metadata format", json!({"type": "string", "enum": ["json", "tilejson"]}))],
+        "responses": responses("application/json", json!({"type": "object"}))}});
+    add_html(&mut tileset);
     paths.insert(
         format!("/collections/{id}/tiles/{{tileMatrixSetId}}"),
-        json!({"get": {"summary": format!("Tileset metadata of {id}, or TileJSON 3.0 with f=tilejson"), "operationId": format!("getTileSet-{id}"),
-            "parameters": [tms, param("f", "Metadata format", json!({"type": "string", "enum": ["json", "tilejson"]}))],
-            "responses": responses("application/json", json!({"type": "object"}))}}),
+        tileset,
     );
     let mut params = vec![
         tms,
