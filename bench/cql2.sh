@@ -38,6 +38,13 @@ if [ -x "$PY" ] && "$PY" -c 'import tipg' 2>/dev/null; then
   COUNTIES="$ROOT/geodata/boundaries/counties_west.geojson"
   if "$PY" "$HERE/tipg_serve.py" start --port "$PORT_TIPG" --counties "$COUNTIES" --sites "$ROOT/geodata/sites.csv" | tee -a "$RES"; then
     TIPG_STARTED=1
+    # Both must answer the filter with the same counties before their speed is compared.
+    q='limit=100&filter-lang=cql2-text&filter=S_INTERSECTS(GEOM,POLYGON((90%2040,100%2040,100%2045,90%2045,90%2040)))%20AND%20adcode%20LIKE%20%2765%25%27'
+    ids() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print(sorted(str((f.get('properties') or {}).get('adcode') or f.get('id')) for f in d['features']))"; }
+    a=$(curl -sf "http://127.0.0.1:$PORT/collections/counties/items?${q/GEOM/geometry}" | ids)
+    t=$(curl -sf "http://127.0.0.1:$PORT_TIPG/collections/public.counties/items?${q/GEOM/${TIPG_GEOM:-geom}}" | ids)
+    [ "$a" = "$t" ] || { echo "the two servers disagree on the filter: $a vs $t" >&2; exit 1; }
+    echo "same counties from both: $a" >&2
     GEOM="${TIPG_GEOM:-geom}" COLL_PREFIX=public. ENDPOINTS="counties_cql2 counties_bbox" \
       "$HERE/http_bench.sh" "http://127.0.0.1:$PORT_TIPG" tipg "$DUR" | tee -a "$RES"
   fi
@@ -48,7 +55,11 @@ fi
 "${PYTHON_SYS:-python3}" - "$RES" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-rps = {(r.get("server"), r.get("endpoint")): r.get("rps") for r in rows if r.get("kind") == "http"}
+http = [r for r in rows if r.get("kind") == "http"]
+bad = [f"{r['server']} {r['endpoint']}: {r.get('non_2xx')} non-2xx" for r in http if r.get("non_2xx")]
+if bad:
+    sys.exit("failed requests, no comparison: " + "; ".join(bad))
+rps = {(r.get("server"), r.get("endpoint")): r.get("rps") for r in http}
 for ep in ("counties_cql2", "counties_bbox"):
     a, t = rps.get(("compute-atlas", ep)), rps.get(("tipg", ep))
     line = f"{ep}: compute-atlas {a} req/s"

@@ -11,7 +11,8 @@
 #   sites_items    /collections/${P}sites/items?limit=100
 #   site_item      /collections/${P}sites/items/xj-yiwu-acc
 #   landing        /
-#   counties_cql2  /collections/${P}counties/items?limit=100&filter=S_INTERSECTS(geometry,BBOX(90,40,100,45)) AND adcode LIKE '65%'
+#   counties_cql2  /collections/${P}counties/items?limit=100&filter=S_INTERSECTS(geometry,POLYGON((90 40,100 40,100 45,90 45,90 40))) AND adcode LIKE '65%'
+#                  (a POLYGON, not BBOX: tipg 1.x builds BBOX without an SRID and PostGIS refuses it)
 # Env: COLL_PREFIX (prepended to collection ids, e.g. "public." for tipg), THREADS (2), CONNECTIONS (32), TIMEOUT (wrk per-request timeout, 30s), ENDPOINTS
 # (space-separated subset of the keys above), PYTHON (python for the parser).
 # Output: one JSON line per endpoint on stdout ({"kind":"http",...}); human lines on stderr.
@@ -42,7 +43,7 @@ path_of() {
     landing)       echo "/" ;;
     # CQL2 (Part 3): a spatial and a property predicate; GEOM names the geometry queryable
     # (`geometry` here; tipg uses the PostGIS column name).
-    counties_cql2) echo "/collections/${P}counties/items?limit=100&filter-lang=cql2-text&filter=S_INTERSECTS(${GEOM:-geometry},BBOX(90,40,100,45))%20AND%20adcode%20LIKE%20%2765%25%27" ;;
+    counties_cql2) echo "/collections/${P}counties/items?limit=100&filter-lang=cql2-text&filter=S_INTERSECTS(${GEOM:-geometry},POLYGON((90%2040,100%2040,100%2045,90%2045,90%2040)))%20AND%20adcode%20LIKE%20%2765%25%27" ;;
     *) echo "unknown endpoint $1" >&2; return 1 ;;
   esac
 }

@@ -234,8 +234,23 @@ fn parse_filter(layer: &Layer, p: &[(String, String)]) -> Result<Option<Arc<Filt
         }
         return Ok(None);
     };
-    Ok(Some(Arc::new(Filter::parse(layer, text, lang, crs)?)))
+    // A filter depends only on its text and the layer's schema, which is fixed per layer id:
+    // the parsed and checked form is kept, so a repeated filter (a map or dashboard asking the
+    // same query, every tile of a filtered layer) is parsed once. Errors are not kept.
+    static PARSED: std::sync::OnceLock<moka::sync::Cache<String, Arc<Filter>>> =
+        std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| moka::sync::Cache::new(PARSED_FILTERS));
+    let key = format!("{} {} {} {text}", layer.id, lang.name(), crs.uri());
+    if let Some(f) = parsed.get(&key) {
+        return Ok(Some(f));
+    }
+    let f = Arc::new(Filter::parse(layer, text, lang, crs)?);
+    parsed.insert(key, f.clone());
+    Ok(Some(f))
 }
+
+/// Parsed filters kept (each at most [`crate::filter::MAX_FILTER_BYTES`] of text).
+const PARSED_FILTERS: u64 = 512;
 
 fn matches_filter(value: Option<&Value>, wanted: &str) -> bool {
     match value {
