@@ -116,7 +116,7 @@ mod tests {
             .collect();
         assert_eq!(differ, [COLUMN]);
         // Without the back-link the table is refused; with it, valid.
-        assert!(!EditState::table_errors(&with(&records, &[a.clone()])).is_empty());
+        assert!(!EditState::table_errors(&with(&records, std::slice::from_ref(&a))).is_empty());
         assert_eq!(
             EditState::table_errors(&with(&records, &[a, b.clone()])),
             Vec::<String>::new()

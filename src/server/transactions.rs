@@ -306,6 +306,12 @@ fn settle(state: &AppState, edits: &crate::edit::Edits, seq: i64) -> Result<(), 
 /// The header listing the other sites a write changed (their `overlaps_with` back-links).
 pub const ALSO_CHANGED: &str = "X-Also-Changed";
 
+fn also_changed(b: &mut actix_web::HttpResponseBuilder, also: &[String]) {
+    if !also.is_empty() {
+        b.insert_header((ALSO_CHANGED, also.join(", ")));
+    }
+}
+
 fn written(
     status: StatusCode,
     etag: Option<String>,
@@ -314,9 +320,7 @@ fn written(
     body: Value,
 ) -> HttpResponse {
     let mut b = HttpResponse::build(status);
-    if !also.is_empty() {
-        b.insert_header((ALSO_CHANGED, also.join(", ")));
-    }
+    also_changed(&mut b, also);
     if let Some(t) = etag {
         b.insert_header((header::ETAG, t));
     }
@@ -502,22 +506,8 @@ async fn retire(
     })
     .await??;
     let mut res = HttpResponse::NoContent();
-    if !also.is_empty() {
-        res.insert_header((ALSO_CHANGED, also.join(", ")));
-    }
+    also_changed(&mut res, &also);
     Ok(res.finish())
-}
-
-/// Fields whose text differs between two stored records.
-fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    let keys = crate::load::SITE_COLUMNS;
-    keys.iter()
-        .filter(|k| {
-            let get = |v: Option<&Value>| v.and_then(|v| v.get(**k)).cloned();
-            get(before).filter(|v| !v.is_null()) != get(after).filter(|v| !v.is_null())
-        })
-        .map(|k| k.to_string())
-        .collect()
 }
 
 fn change_json(c: &crate::store::Change, base: &str) -> Value {
@@ -534,7 +524,7 @@ fn change_json(c: &crate::store::Change, base: &str) -> Value {
         "author": c.author,
         "time": c.time,
         "comment": c.comment,
-        "fields_changed": changed_fields(c.before.as_ref(), c.after.as_ref()),
+        "fields_changed": c.fields_changed(),
         "before": c.before,
         "after": c.after,
         "links": [link(format!("{base}/collections/{WRITABLE}/items/{}", c.feature_id), "item", GEOJSON, "The site")],

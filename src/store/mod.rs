@@ -47,6 +47,23 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
+impl Change {
+    /// The fields whose text differs between the record before and after.
+    pub fn fields_changed(&self) -> Vec<String> {
+        let get = |v: &Option<Value>, k: &str| {
+            v.as_ref()
+                .and_then(|v| v.get(k))
+                .filter(|v| !v.is_null())
+                .cloned()
+        };
+        crate::load::SITE_COLUMNS
+            .iter()
+            .filter(|k| get(&self.before, k) != get(&self.after, k))
+            .map(|k| k.to_string())
+            .collect()
+    }
+}
+
 /// A change to append (its number, version and time are given by the store).
 #[derive(Debug, Clone)]
 pub struct NewChange {
