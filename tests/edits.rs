@@ -440,6 +440,262 @@ fn every_status_code_of_the_write_routes() {
     );
 }
 
+/// `check --strict --store`: the store replays over the bundled rows with no problem.
+fn check_store_strict(store: &Path) {
+    let out = Command::new(bin())
+        .args(["check", "--strict", "--data"])
+        .arg(common::data_dir())
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "check --store: {text}");
+    assert!(text.contains("0 not applicable"), "{text}");
+}
+
+/// A site's `overlaps_with` as served (null when none).
+fn links_of(port: u16, id: &str) -> Value {
+    let r = request(port, "GET", &format!("{ITEMS}/{id}"), &[], b"").unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["properties"]["overlaps_with"].clone()
+}
+
+fn changes_since(port: u16, since: i64) -> Vec<Value> {
+    let c = request(port, "GET", &format!("/changes?since={since}"), &[], b"")
+        .unwrap()
+        .json();
+    c["changes"].as_array().unwrap().clone()
+}
+
+#[test]
+fn overlaps_with_links_are_written_on_both_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    let alice = common::token(&tokens, "alice", "editor");
+    let store = dir.path().join("edits.sqlite");
+    let srv = start(Some(&store), Some(&tokens));
+    let port = srv.port;
+    let ed = Editor { port, auth: &alice };
+    // Two bundled sites of Xinxing City, located in Yizhou District (650502), not linked.
+    let (a, b) = ("xj-xinxing-tianyu", "xj-xinxing-guoxin");
+    let (pa, pb) = (format!("{ITEMS}/{a}"), format!("{ITEMS}/{b}"));
+    let county = |port: u16| {
+        request(port, "GET", "/collections/counties/items/650502", &[], b"")
+            .unwrap()
+            .json()["properties"]
+            .clone()
+    };
+    let c = county(port);
+    assert_eq!(
+        (
+            c["pflops_reported"].as_f64(),
+            c["pflops_reported_upper"].as_f64()
+        ),
+        (Some(6000.0), Some(6000.0))
+    );
+    assert_eq!(links_of(port, b), Value::Null);
+    let b_before = request(port, "GET", &pb, &[], b"").unwrap().json();
+
+    // Links to no row or to the site itself are refused, naming the field; nothing is stored.
+    let tag_a = etag(port, a);
+    for bad in [
+        json!(["xj-no-such-site"]),
+        json!([a]),
+        json!([b, "xj-no-such-site"]),
+    ] {
+        let r = ed.send(
+            "PATCH",
+            &pa,
+            &[("If-Match", &tag_a)],
+            &json!({"properties": {"overlaps_with": bad}}),
+        );
+        assert!(
+            r.status == 409 || r.status == 400,
+            "{}: {}",
+            r.status,
+            r.body
+        );
+        assert!(r.body.contains("overlaps_with"), "{}", r.body);
+        assert!(r.header("x-also-changed").is_none());
+    }
+    assert!(
+        changes_since(port, 0).is_empty(),
+        "a refused write stored a change"
+    );
+    assert_eq!(etag(port, a), tag_a);
+    assert_eq!(links_of(port, b), Value::Null);
+
+    // Linking A to B writes the back-link on B, as a change of its own by the same author.
+    let tag_b = etag(port, b);
+    let r = ed.send(
+        "PATCH",
+        &pa,
+        &[
+            ("If-Match", &tag_a),
+            ("X-Change-Comment", "same project per the 2025 report"),
+            ("Origin", "https://example.org"),
+        ],
+        &json!({"properties": {"overlaps_with": [b]}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("x-also-changed"), Some(b));
+    assert!(r
+        .header("access-control-expose-headers")
+        .is_some_and(|v| v.contains("X-Also-Changed")));
+    assert_eq!(r.json()["id"], a);
+    assert_eq!(r.json()["properties"]["overlaps_with"], b);
+    assert_eq!(links_of(port, b), json!(a));
+    // The rest of B is as it was.
+    let b_after = request(port, "GET", &pb, &[], b"").unwrap().json();
+    for (k, v) in b_before["properties"].as_object().unwrap() {
+        if k != "overlaps_with" && k != "overlap_group" {
+            assert_eq!(&b_after["properties"][k], v, "{k} of {b} changed");
+        }
+    }
+    let list = changes_since(port, 0);
+    let who: Vec<(&str, &str, &str)> = list
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap(),
+                c["author"].as_str().unwrap(),
+                c["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(who, [(a, "alice", "update"), (b, "alice", "update")]);
+    assert_eq!(list[1]["fields_changed"], json!(["overlaps_with"]));
+    let note = list[1]["comment"].as_str().unwrap();
+    assert!(
+        note.contains("same project per the 2025 report")
+            && note.contains(&format!(
+                "kept symmetric with change {} to {a}",
+                list[0]["change"]
+            )),
+        "{note}"
+    );
+    let h = request(port, "GET", &format!("{pb}/history"), &[], b"")
+        .unwrap()
+        .json();
+    assert_eq!(h["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(h["versions"][0]["change"], list[1]["change"]);
+    assert_eq!(h["versions"][0]["before"]["overlaps_with"], Value::Null);
+    assert_eq!(h["versions"][0]["after"]["overlaps_with"], a);
+    // B has a new version: its old tag is stale.
+    assert_ne!(etag(port, b), tag_b);
+    assert_eq!(
+        ed.send(
+            "PATCH",
+            &pb,
+            &[("If-Match", &tag_b)],
+            &json!({"properties": {"notes": "x"}})
+        )
+        .status,
+        412
+    );
+    // The county counts the group once, by its larger figure; the plain sum is unchanged.
+    let c = county(port);
+    assert_eq!(
+        (
+            c["pflops_reported"].as_f64(),
+            c["pflops_reported_upper"].as_f64()
+        ),
+        (Some(5000.0), Some(6000.0))
+    );
+    let group = c["overlap_sites"].as_str().unwrap_or("");
+    assert!(group.contains(a) && group.contains(b), "{group}");
+    check_store_strict(&store);
+
+    // A restart on the same store replays both changes.
+    drop(srv);
+    let srv = start(Some(&store), Some(&tokens));
+    let port = srv.port;
+    let ed = Editor { port, auth: &alice };
+    assert_eq!(links_of(port, a), json!(b));
+    assert_eq!(links_of(port, b), json!(a));
+    assert_eq!(county(port)["pflops_reported"].as_f64(), Some(5000.0));
+
+    // Unlinking A from B removes A from B.
+    let r = ed.send(
+        "PATCH",
+        &pa,
+        &[("If-Match", &etag(port, a))],
+        &json!({"properties": {"overlaps_with": null}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("x-also-changed"), Some(b));
+    assert_eq!(links_of(port, b), Value::Null);
+    assert_eq!(county(port)["pflops_reported"].as_f64(), Some(6000.0));
+    assert_eq!(changes_since(port, 0).len(), 4);
+    // A write that leaves the links alone changes no other site.
+    let r = ed.send(
+        "PATCH",
+        &pa,
+        &[("If-Match", &etag(port, a))],
+        &json!({"properties": {"notes": "unchanged links"}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("x-also-changed").is_none());
+    assert_eq!(changes_since(port, 0).len(), 5);
+
+    // A store that cannot be written: 503, and neither site changes.
+    let (tag_a, tag_b) = (etag(port, a), etag(port, b));
+    let other = rusqlite::Connection::open(&store).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let r = ed.send(
+        "PATCH",
+        &pa,
+        &[("If-Match", &tag_a)],
+        &json!({"properties": {"overlaps_with": [b]}}),
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!((etag(port, a), etag(port, b)), (tag_a.clone(), tag_b));
+    assert_eq!(links_of(port, b), Value::Null);
+    assert_eq!(changes_since(port, 0).len(), 5);
+
+    // Link again from B's side, then retire B: A loses the link.
+    let r = ed.send(
+        "PATCH",
+        &pb,
+        &[("If-Match", &etag(port, b))],
+        &json!({"properties": {"overlaps_with": a}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("x-also-changed"), Some(a));
+    assert_eq!(links_of(port, a), json!(b));
+    let r = ed.send("DELETE", &pb, &[("If-Match", &etag(port, b))], &Value::Null);
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(r.header("x-also-changed"), Some(a));
+    assert_eq!(request(port, "GET", &pb, &[], b"").unwrap().status, 410);
+    assert_eq!(links_of(port, a), Value::Null);
+    let last = changes_since(port, 7);
+    let who: Vec<(&str, &str)> = last
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(who, [(b, "retire"), (a, "update")]);
+    // A link to the retired site is refused.
+    let r = ed.send(
+        "PATCH",
+        &pa,
+        &[("If-Match", &etag(port, a))],
+        &json!({"properties": {"overlaps_with": [b]}}),
+    );
+    assert!(r.status == 409 || r.status == 400, "{}", r.body);
+    assert_eq!(changes_since(port, 0).len(), 9);
+    assert_eq!(county(port)["pflops_reported"].as_f64(), Some(5000.0));
+
+    // And all of it replays: at start-up and in `check --store`.
+    drop(srv);
+    check_store_strict(&store);
+    let srv = start(Some(&store), Some(&tokens));
+    assert_eq!(links_of(srv.port, a), Value::Null);
+    assert_eq!(request(srv.port, "GET", &pb, &[], b"").unwrap().status, 410);
+    assert_eq!(changes_since(srv.port, 0).len(), 9);
+}
+
 #[test]
 fn eight_puts_with_the_same_if_match_one_wins() {
     let dir = tempfile::tempdir().unwrap();

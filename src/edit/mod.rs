@@ -1,8 +1,10 @@
 //! Edits of the `sites` table: a written feature read and checked by the rules of `sites.csv`
 //! ([`feature`]), the durable log of changes ([`crate::store`]), the bundled rows with the
-//! changes applied in order ([`Edits`]), and the bearer tokens of the editors ([`tokens`]).
+//! changes applied in order ([`Edits`]), the bearer tokens of the editors ([`tokens`]), and the
+//! other rows a write changes to keep `overlaps_with` symmetric ([`links`]).
 
 pub mod feature;
+pub mod links;
 pub mod tokens;
 
 use std::collections::{HashMap, HashSet};
@@ -77,6 +79,36 @@ impl EditState {
             .collect();
         out.sort();
         out
+    }
+
+    /// The records with each `(id, record)` write made in order (`None`: the site retired).
+    pub fn with_writes(&self, writes: &[(String, Option<SiteRecord>)]) -> Vec<SiteRecord> {
+        let mut next = self.records.clone();
+        for (id, record) in writes {
+            let pos = next.iter().position(|r| r.id() == id);
+            match (pos, record) {
+                (Some(i), Some(r)) => next[i] = r.clone(),
+                (None, Some(r)) => next.push(r.clone()),
+                (Some(i), None) => {
+                    next.remove(i);
+                }
+                (None, None) => {}
+            }
+        }
+        next
+    }
+
+    /// The errors of the table `next` that the current records do not have: a write may not
+    /// add any, but need not mend those it found.
+    pub fn new_errors(&self, next: &[SiteRecord]) -> Vec<String> {
+        let old_errors = EditState::table_errors(&self.records);
+        let mut new_errors = EditState::table_errors(next);
+        for e in &old_errors {
+            if let Some(k) = new_errors.iter().position(|n| n == e) {
+                new_errors.remove(k);
+            }
+        }
+        new_errors
     }
 
     /// Applies a committed change to the records.

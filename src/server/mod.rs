@@ -69,7 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Wraps the routes with the service's middleware (CORS, security headers, request log, JSON
 /// 404s). Bodies are compressed once per content by `http::send`, not per request.
 /// Response headers a cross-origin script may read, in the order every replica sends them.
-const EXPOSED_HEADERS: &str = "Content-Crs, ETag, Link, Location, Warning";
+const EXPOSED_HEADERS: &str = "Content-Crs, ETag, Link, Location, Warning, X-Also-Changed";
 
 pub fn app(
     state: web::Data<AppState>,

@@ -17,7 +17,7 @@ use super::http::{base_url, link, GEOJSON, JSON};
 use super::oas::Paths;
 use super::{ApiError, AppState};
 use crate::edit::{
-    check_record, feature_of_record, merge_patch, read_feature, EditState, FieldError, Role,
+    check_record, feature_of_record, links, merge_patch, read_feature, EditState, FieldError, Role,
 };
 use crate::load::SiteRecord;
 use crate::store::NewChange;
@@ -64,9 +64,10 @@ pub fn openapi_paths(paths: &mut Paths) {
     let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "The ETag of the version being changed"});
     let fid =
         json!({"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}});
+    let also = json!({"X-Also-Changed": {"description": "The ids of the other sites this write changed, comma-separated: `overlaps_with` links are kept on both rows, so a write that adds or removes a link (or retires a linked site) also adds or removes the back-link in each partner's `overlaps_with`, as a change of its own (same author, in the same transaction; see /changes). Absent when no other site changed.", "schema": {"type": "string"}}});
     let errors = |ok: (&str, &str)| {
         let mut r = serde_json::Map::new();
-        r.insert(ok.0.into(), json!({"description": ok.1}));
+        r.insert(ok.0.into(), json!({"description": ok.1, "headers": also}));
         for code in [
             "400", "401", "403", "404", "405", "409", "412", "413", "415", "428", "503",
         ] {
@@ -200,9 +201,19 @@ fn comment(req: &HttpRequest) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Validates `record` as the new version of `id` (`None`: a retirement), commits it to the
-/// store and the edit state, and returns the warnings, the new ETag and the change number
-/// (then [`settle`] it, without the edit lock).
+/// What a commit did: the primary feature's warnings and new ETag, the other sites changed
+/// with it (their `overlaps_with` back-links), and the number of its last change (to
+/// [`settle`], without the edit lock).
+struct Committed {
+    warnings: Vec<FieldError>,
+    etag: Option<String>,
+    also: Vec<String>,
+    seq: i64,
+}
+
+/// Validates `record` as the new version of `id` (`None`: a retirement), works out the other
+/// rows whose back-links it changes ([`links::back_links`]), and commits all of those changes
+/// to the store in one transaction and then to the edit state, or none of them.
 fn commit(
     state: &AppState,
     edits: &crate::edit::Edits,
@@ -211,7 +222,7 @@ fn commit(
     record: Option<(SiteRecord, Vec<FieldError>)>,
     author: &str,
     comment: Option<String>,
-) -> Result<(Vec<FieldError>, Option<String>, i64), ApiError> {
+) -> Result<Committed, ApiError> {
     let served = state.snapshot();
     let mut warnings = Vec::new();
     // The shape's errors and the rules' errors are reported together.
@@ -228,23 +239,12 @@ fn commit(
             Some(r)
         }
     };
-    let before_pos = st.position(id);
-    let mut next = st.records.clone();
-    match (before_pos, &record) {
-        (Some(i), Some(r)) => next[i] = r.clone(),
-        (None, Some(r)) => next.push(r.clone()),
-        (Some(i), None) => {
-            next.remove(i);
-        }
-        (None, None) => {}
-    }
-    let old_errors = EditState::table_errors(&st.records);
-    let mut new_errors = EditState::table_errors(&next);
-    for e in &old_errors {
-        if let Some(k) = new_errors.iter().position(|n| n == e) {
-            new_errors.remove(k);
-        }
-    }
+    // The other rows are taken as they are now, under the edit lock: no If-Match of theirs
+    // is needed, as nothing else can change them before this commits.
+    let also = links::back_links(&st.records, id, record.as_ref());
+    let mut writes = vec![(id.to_string(), record)];
+    writes.extend(also.into_iter().map(|r| (r.id().to_string(), Some(r))));
+    let new_errors = st.new_errors(&st.with_writes(&writes));
     if !new_errors.is_empty() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -254,14 +254,19 @@ fn commit(
             ),
         ));
     }
-    let change = edits
+    let new_change = |(fid, r): &(String, Option<SiteRecord>), comment: Option<String>| NewChange {
+        feature_id: fid.clone(),
+        author: author.to_string(),
+        comment,
+        before: st.position(fid).map(|i| st.records[i].to_json()),
+        after: r.as_ref().map(SiteRecord::to_json),
+    };
+    let first = new_change(&writes[0], comment.clone());
+    let changes = edits
         .store
-        .append(NewChange {
-            feature_id: id.to_string(),
-            author: author.to_string(),
-            comment,
-            before: before_pos.map(|i| st.records[i].to_json()),
-            after: record.as_ref().map(SiteRecord::to_json),
+        .append_all(first, |seq| {
+            let why = |w| new_change(w, Some(links::note(comment.as_deref(), seq, id)));
+            writes[1..].iter().map(why).collect()
         })
         .map_err(|e| {
             ApiError::new(
@@ -270,12 +275,19 @@ fn commit(
             )
             .caused_by(e)
         })?;
-    let mut record = record;
-    if let Some(r) = record.as_mut() {
-        r.origin = format!("{} change {}", edits.store.path().display(), change.seq);
+    let also = writes[1..].iter().map(|(fid, _)| fid.clone()).collect();
+    for (change, (_, mut record)) in changes.iter().zip(writes) {
+        if let Some(r) = record.as_mut() {
+            r.origin = format!("{} change {}", edits.store.path().display(), change.seq);
+        }
+        st.apply(change, record);
     }
-    st.apply(&change, record);
-    Ok((warnings, st.etag(id), change.seq))
+    Ok(Committed {
+        warnings,
+        etag: st.etag(id),
+        also,
+        seq: changes.last().expect("the primary change").seq,
+    })
 }
 
 /// After a commit, with the edit lock released: waits until the served snapshot holds change
@@ -291,13 +303,24 @@ fn settle(state: &AppState, edits: &crate::edit::Edits, seq: i64) -> Result<(), 
     })
 }
 
+/// The header listing the other sites a write changed (their `overlaps_with` back-links).
+pub const ALSO_CHANGED: &str = "X-Also-Changed";
+
+fn also_changed(b: &mut actix_web::HttpResponseBuilder, also: &[String]) {
+    if !also.is_empty() {
+        b.insert_header((ALSO_CHANGED, also.join(", ")));
+    }
+}
+
 fn written(
     status: StatusCode,
     etag: Option<String>,
     location: Option<String>,
+    also: &[String],
     body: Value,
 ) -> HttpResponse {
     let mut b = HttpResponse::build(status);
+    also_changed(&mut b, also);
     if let Some(t) = etag {
         b.insert_header((header::ETAG, t));
     }
@@ -335,7 +358,7 @@ async fn create(
     let state2 = state.clone();
     let comment = comment(&req);
     let author = caller.name.clone();
-    let (etag, rec, warnings) = web::block(move || {
+    let (done, rec) = web::block(move || {
         let mut st = edits.lock();
         if st.position(&id).is_some() {
             return Err(ApiError::new(
@@ -343,7 +366,7 @@ async fn create(
                 format!("a site with id `{id}` exists; PUT or PATCH it instead"),
             ));
         }
-        let (warnings, etag, seq) = commit(
+        let done = commit(
             &state2,
             &edits,
             &mut st,
@@ -354,16 +377,17 @@ async fn create(
         )?;
         let rec = st.records[st.position(&id).expect("just added")].clone();
         drop(st);
-        settle(&state2, &edits, seq)?;
-        Ok((etag, rec, warnings))
+        settle(&state2, &edits, done.seq)?;
+        Ok((done, rec))
     })
     .await??;
     let loc = feature_url(&req, rec.id());
     Ok(written(
         StatusCode::CREATED,
-        etag,
+        done.etag,
         Some(loc),
-        answer(&rec, &warnings),
+        &done.also,
+        answer(&rec, &done.warnings),
     ))
 }
 
@@ -382,7 +406,7 @@ async fn change(
     let state2 = state.clone();
     let comment = comment(&req);
     let if_match = if_match(&req);
-    let (etag, rec, warnings) = web::block(move || {
+    let (done, rec) = web::block(move || {
         let mut st = edits.lock();
         let Some(pos) = st.position(&fid) else {
             return Err(missing(&st, &fid));
@@ -405,7 +429,7 @@ async fn change(
             }),
             Some(_) => {}
         }
-        let (warnings, etag, seq) = commit(
+        let done = commit(
             &state2,
             &edits,
             &mut st,
@@ -416,16 +440,17 @@ async fn change(
         )?;
         let rec = st.records[st.position(&fid).expect("kept")].clone();
         drop(st);
-        settle(&state2, &edits, seq)?;
-        Ok((etag, rec, warnings))
+        settle(&state2, &edits, done.seq)?;
+        Ok((done, rec))
     })
     .await??;
     let loc = feature_url(&req, rec.id());
     Ok(written(
         StatusCode::OK,
-        etag,
+        done.etag,
         Some(loc),
-        answer(&rec, &warnings),
+        &done.also,
+        answer(&rec, &done.warnings),
     ))
 }
 
@@ -468,30 +493,21 @@ async fn retire(
     let state2 = state.clone();
     let comment = comment(&req);
     let if_match = if_match(&req);
-    web::block(move || {
+    let also = web::block(move || {
         let mut st = edits.lock();
         if st.position(&fid).is_none() {
             return Err(missing(&st, &fid));
         }
         check_if_match(if_match.as_deref(), &st.etag(&fid).expect("present"))?;
-        let (_, _, seq) = commit(&state2, &edits, &mut st, &fid, None, &caller.name, comment)?;
+        let done = commit(&state2, &edits, &mut st, &fid, None, &caller.name, comment)?;
         drop(st);
-        settle(&state2, &edits, seq)
+        settle(&state2, &edits, done.seq)?;
+        Ok(done.also)
     })
     .await??;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Fields whose text differs between two stored records.
-fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    let keys = crate::load::SITE_COLUMNS;
-    keys.iter()
-        .filter(|k| {
-            let get = |v: Option<&Value>| v.and_then(|v| v.get(**k)).cloned();
-            get(before).filter(|v| !v.is_null()) != get(after).filter(|v| !v.is_null())
-        })
-        .map(|k| k.to_string())
-        .collect()
+    let mut res = HttpResponse::NoContent();
+    also_changed(&mut res, &also);
+    Ok(res.finish())
 }
 
 fn change_json(c: &crate::store::Change, base: &str) -> Value {
@@ -508,7 +524,7 @@ fn change_json(c: &crate::store::Change, base: &str) -> Value {
         "author": c.author,
         "time": c.time,
         "comment": c.comment,
-        "fields_changed": changed_fields(c.before.as_ref(), c.after.as_ref()),
+        "fields_changed": c.fields_changed(),
         "before": c.before,
         "after": c.after,
         "links": [link(format!("{base}/collections/{WRITABLE}/items/{}", c.feature_id), "item", GEOJSON, "The site")],

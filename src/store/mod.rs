@@ -47,6 +47,23 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
+impl Change {
+    /// The fields whose text differs between the record before and after.
+    pub fn fields_changed(&self) -> Vec<String> {
+        let get = |v: &Option<Value>, k: &str| {
+            v.as_ref()
+                .and_then(|v| v.get(k))
+                .filter(|v| !v.is_null())
+                .cloned()
+        };
+        crate::load::SITE_COLUMNS
+            .iter()
+            .filter(|k| get(&self.before, k) != get(&self.after, k))
+            .map(|k| k.to_string())
+            .collect()
+    }
+}
+
 /// A change to append (its number, version and time are given by the store).
 #[derive(Debug, Clone)]
 pub struct NewChange {
@@ -184,10 +201,41 @@ impl Store {
 
     /// Appends a change in one transaction; when this returns `Ok` the change is on disk.
     pub fn append(&self, change: NewChange) -> Result<Change, StoreError> {
+        let mut all = self.append_all(change, |_| Vec::new())?;
+        Ok(all.remove(0))
+    }
+
+    /// Appends `first` and then the changes `follow` makes of its number, all in one
+    /// transaction: when this returns `Ok` every one is on disk, otherwise none is. The
+    /// follow-up changes are made once `first` has its number so that they can name it (a
+    /// change made to keep links symmetric says which change it goes with).
+    pub fn append_all(
+        &self,
+        first: NewChange,
+        follow: impl FnOnce(i64) -> Vec<NewChange>,
+    ) -> Result<Vec<Change>, StoreError> {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
+        // One time for the group: its changes are one edit.
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut out = vec![self.insert(&tx, first, &time)?];
+        for change in follow(out[0].seq) {
+            out.push(self.insert(&tx, change, &time)?);
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+
+    /// Inserts one change in an open transaction; its version counts the rows inserted before
+    /// it in the same transaction.
+    fn insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        change: NewChange,
+        time: &str,
+    ) -> Result<Change, StoreError> {
         let last: Option<i64> = tx
             .query_row(
                 "SELECT max(version) FROM changes WHERE feature_id = ?1",
@@ -198,7 +246,6 @@ impl Store {
             .map_err(|e| self.err(e))?
             .flatten();
         let version = last.unwrap_or(0) + 1;
-        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
         tx.execute(
             "INSERT INTO changes (feature_id, version, author, time, comment, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -213,14 +260,12 @@ impl Store {
             ],
         )
         .map_err(|e| self.err(e))?;
-        let seq = tx.last_insert_rowid();
-        tx.commit().map_err(|e| self.err(e))?;
         Ok(Change {
-            seq,
+            seq: tx.last_insert_rowid(),
             feature_id: change.feature_id,
             version,
             author: change.author,
-            time,
+            time: time.to_string(),
             comment: change.comment,
             before: change.before,
             after: change.after,
@@ -269,5 +314,47 @@ mod tests {
         assert_eq!(store.changes_since(1).unwrap(), vec![b]);
         assert_eq!(store.history("xj-b").unwrap(), vec![]);
         assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn a_group_is_stored_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edits.sqlite");
+        let store = Store::open(&path).unwrap();
+        let change = |id: &str, comment: String| NewChange {
+            feature_id: id.into(),
+            author: "ed".into(),
+            comment: Some(comment),
+            before: None,
+            after: Some(serde_json::json!({"id": id})),
+        };
+        let group = store
+            .append_all(change("xj-a", "link".into()), |n| {
+                vec![
+                    change("xj-b", format!("with change {n}")),
+                    change("xj-a", "again".into()),
+                ]
+            })
+            .unwrap();
+        let got: Vec<(i64, &str, i64)> = group
+            .iter()
+            .map(|c| (c.seq, c.feature_id.as_str(), c.version))
+            .collect();
+        assert_eq!(got, [(1, "xj-a", 1), (2, "xj-b", 1), (3, "xj-a", 2)]);
+        assert_eq!(group[1].comment.as_deref(), Some("with change 1"));
+        assert_eq!(store.changes_since(0).unwrap(), group);
+        // A follow-up that cannot be stored (a trigger refuses it) takes the first change with
+        // it.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch("CREATE TRIGGER no_c BEFORE INSERT ON changes WHEN NEW.feature_id = 'xj-c' BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+            .unwrap();
+        assert!(store
+            .append_all(change("xj-d", "first".into()), |_| vec![change(
+                "xj-c",
+                "then".into()
+            )])
+            .is_err());
+        assert_eq!(store.changes_since(0).unwrap(), group);
     }
 }
