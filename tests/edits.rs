@@ -317,7 +317,7 @@ fn every_status_code_of_the_write_routes() {
     assert!(r
         .header("location")
         .unwrap()
-        .ends_with("/collections/sites/items/xj%2Dedit%2Dtest"));
+        .ends_with("/collections/sites/items/xj-edit-test"));
     assert_eq!(r.json()["properties"]["county_adcode"], "650522");
     let after = request(port, "GET", &format!("{ITEMS}?limit=1000"), &[], b"")
         .unwrap()

@@ -115,6 +115,19 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
+/// Characters escaped in a URL path segment or query value: all but RFC 3986's unreserved ones
+/// (letters, digits, `-`, `.`, `_`, `~`), so ids like `xj-yiwu-acc` stay readable in links.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `s` percent-encoded for a path segment or a query value.
+pub fn url_component(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
+}
+
 /// What a computed response depends on besides the snapshot: the base URL its links use, the
 /// path and query as sent, and the negotiated format (a key of [`super::cache::RenderCache::page`]).
 pub fn page_key(req: &HttpRequest, format: Format) -> String {

@@ -332,7 +332,7 @@ fn written(
 }
 
 fn feature_url(req: &HttpRequest, id: &str) -> String {
-    let enc = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
+    let enc = super::http::url_component(id);
     format!("{}/collections/{WRITABLE}/items/{enc}", base_url(req))
 }
 

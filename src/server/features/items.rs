@@ -50,9 +50,7 @@ fn url_with(base: &str, path: &str, pairs: &[(String, String)], set: &[(&str, St
         .cloned()
         .collect();
     out.extend(set.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
+    let enc = |s: &str| super::super::http::url_component(s);
     let qs: Vec<String> = out
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
@@ -298,14 +296,13 @@ pub(super) async fn item(
         let mut page = super::pages::item(layer, &base, f);
         let item_path = format!(
             "/collections/{cid}/items/{}",
-            percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC)
+            super::super::http::url_component(&fid)
         );
         page.map = super::pages::feature_map(&served, &base, map_data_url(&base, &item_path, &p));
         return respond_html(&req, &served, &page);
     }
     let text = feature_text(f, &q)?;
-    let fid_enc =
-        percent_encoding::utf8_percent_encode(&fid, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let fid_enc = super::super::http::url_component(&fid);
     let links = json!([
         link(
             format!("{base}/collections/{cid}/items/{fid_enc}"),

@@ -10,7 +10,7 @@ use super::super::Served;
 use crate::layers::{GeometryKind, Layer, LayerFeature};
 
 fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    super::super::http::url_component(s)
 }
 
 fn crumbs(base: &str, layer: Option<&Layer>) -> Vec<Link> {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::super::html::{Cell, Link, Page, Table};
 
 fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    super::super::http::url_component(s)
 }
 
 fn text(v: &Value) -> String {
