@@ -93,6 +93,23 @@ impl PreparedPolygon {
         inside
     }
 
+    /// Reads the edges of the point's band (a value of no meaning, for the caller to keep):
+    /// brings them into the cache ahead of [`PreparedPolygon::contains`].
+    #[inline]
+    pub(crate) fn warm(&self, x: f64, y: f64) -> u64 {
+        let min = self.bbox.min();
+        let max = self.bbox.max();
+        if x < min.x || x > max.x || y < min.y || y > max.y {
+            return 0;
+        }
+        let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
+        // Two edges (64 bytes) per cache line.
+        self.bands[b]
+            .iter()
+            .step_by(2)
+            .fold(0, |a, e| a ^ e[1].to_bits())
+    }
+
     /// The x positions where the horizontal line at `y` crosses the boundary, unsorted.
     pub(crate) fn crossings(&self, y: f64, out: &mut Vec<f64>) {
         out.clear();

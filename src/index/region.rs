@@ -204,6 +204,51 @@ impl RegionIndex {
     /// [`PreparedPolygon`]); should both claim it, the one of lowest rank wins.
     #[inline]
     pub fn locate(&self, x: f64, y: f64) -> Option<usize> {
+        self.resolve(self.code_at(x, y), x, y)
+    }
+
+    /// [`RegionIndex::locate`] of each point, in order, into `out` (cleared first): the same
+    /// answers, faster for many points. The county grid is some 17 MB, so a lookup is bound by
+    /// cache misses (the cell, then the candidate list and band edges), which one point after
+    /// another pays in turn. Here the points go in chunks whose cells, then candidate lists,
+    /// then first candidates' band edges are read in passes of independent loads, so the
+    /// processor waits for the misses of a whole chunk at once; the exact test comes last.
+    pub fn locate_many(&self, points: &[(f64, f64)], out: &mut Vec<Option<usize>>) {
+        const CHUNK: usize = 64;
+        out.clear();
+        out.reserve(points.len());
+        let mut codes = [0u32; CHUNK];
+        for chunk in points.chunks(CHUNK) {
+            for (c, &(x, y)) in codes.iter_mut().zip(chunk) {
+                *c = self.code_at(x, y);
+            }
+            // What the passes read is folded into `warm` and handed to `black_box`, so that
+            // the loads are kept; their only purpose is to bring the lines into the cache.
+            let mut warm = 0u64;
+            let mut first = [u32::MAX; CHUNK];
+            for (f, &c) in first.iter_mut().zip(&codes[..chunk.len()]) {
+                if c & LIST_BIT != 0 {
+                    let s = self.list_offsets[(c & !LIST_BIT) as usize];
+                    *f = s;
+                }
+            }
+            for (&f, &(x, y)) in first.iter().zip(chunk) {
+                if f != u32::MAX {
+                    if let Some(&i) = self.list_items.get(f as usize) {
+                        warm ^= self.polys[i as usize].warm(x, y);
+                    }
+                }
+            }
+            std::hint::black_box(warm);
+            for (&c, &(x, y)) in codes.iter().zip(chunk) {
+                out.push(self.resolve(c, x, y));
+            }
+        }
+    }
+
+    /// The grid code of the point's cell (0 outside the grid).
+    #[inline]
+    fn code_at(&self, x: f64, y: f64) -> u32 {
         let (cx, cy) = self.cell_of(x, y);
         if cx < 0
             || cy < 0
@@ -212,9 +257,14 @@ impl RegionIndex {
             || !x.is_finite()
             || !y.is_finite()
         {
-            return None;
+            return 0;
         }
-        let code = self.cells[cy as usize * self.cols + cx as usize];
+        self.cells[cy as usize * self.cols + cx as usize]
+    }
+
+    /// The region of a point whose cell has `code`.
+    #[inline]
+    fn resolve(&self, code: u32, x: f64, y: f64) -> Option<usize> {
         if code == 0 {
             None
         } else if code & LIST_BIT == 0 {
