@@ -93,21 +93,16 @@ impl PreparedPolygon {
         inside
     }
 
-    /// Reads the edges of the point's band (a value of no meaning, for the caller to keep):
-    /// brings them into the cache ahead of [`PreparedPolygon::contains`].
+    /// The edges [`PreparedPolygon::contains`] tests for the point (none outside the box).
     #[inline]
-    pub(crate) fn warm(&self, x: f64, y: f64) -> u64 {
+    pub(crate) fn band(&self, x: f64, y: f64) -> &[[f64; 4]] {
         let min = self.bbox.min();
         let max = self.bbox.max();
         if x < min.x || x > max.x || y < min.y || y > max.y {
-            return 0;
+            return &[];
         }
         let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
-        // Two edges (64 bytes) per cache line.
-        self.bands[b]
-            .iter()
-            .step_by(2)
-            .fold(0, |a, e| a ^ e[1].to_bits())
+        &self.bands[b]
     }
 
     /// The x positions where the horizontal line at `y` crosses the boundary, unsorted.

@@ -208,36 +208,52 @@ impl RegionIndex {
     }
 
     /// [`RegionIndex::locate`] of each point, in order, into `out` (cleared first): the same
-    /// answers, faster for many points. The county grid is some 17 MB, so a lookup is bound by
-    /// cache misses (the cell, then the candidate list and band edges), which one point after
-    /// another pays in turn. Here the points go in chunks whose cells, then candidate lists,
-    /// then first candidates' band edges are read in passes of independent loads, so the
-    /// processor waits for the misses of a whole chunk at once; the exact test comes last.
+    /// answers, faster for many points. The county grid is some 17 MB and the band edges more,
+    /// so a lookup is bound by cache misses (the cell, the candidate list, the band, its
+    /// edges), each waiting for the one before, which one point after another pays in turn.
+    /// Here the points go in chunks, and each step of that chain is one pass over the chunk
+    /// of independent loads, so the processor waits for the misses of a whole chunk at once;
+    /// the exact test (on the first candidate's edges, now cached) comes last.
     pub fn locate_many(&self, points: &[(f64, f64)], out: &mut Vec<Option<usize>>) {
         const CHUNK: usize = 64;
+        const NONE: u32 = u32::MAX;
         out.clear();
         out.reserve(points.len());
         let mut codes = [0u32; CHUNK];
+        let mut first = [NONE; CHUNK];
+        let mut bands: [&[[f64; 4]]; CHUNK] = [&[]; CHUNK];
         for chunk in points.chunks(CHUNK) {
+            let n = chunk.len();
             for (c, &(x, y)) in codes.iter_mut().zip(chunk) {
                 *c = self.code_at(x, y);
             }
-            // What the passes read is folded into `warm` and handed to `black_box`, so that
-            // the loads are kept; their only purpose is to bring the lines into the cache.
-            let mut warm = 0u64;
-            let mut first = [u32::MAX; CHUNK];
-            for (f, &c) in first.iter_mut().zip(&codes[..chunk.len()]) {
-                if c & LIST_BIT != 0 {
-                    let s = self.list_offsets[(c & !LIST_BIT) as usize];
-                    *f = s;
+            // The list of each point in a border cell: where it starts...
+            for (f, &c) in first.iter_mut().zip(&codes[..n]) {
+                *f = if c & LIST_BIT != 0 {
+                    self.list_offsets[(c & !LIST_BIT) as usize]
+                } else {
+                    NONE
+                };
+            }
+            // ...its first candidate...
+            for f in &mut first[..n] {
+                if *f != NONE {
+                    *f = self.list_items.get(*f as usize).copied().unwrap_or(NONE);
                 }
             }
-            for (&f, &(x, y)) in first.iter().zip(chunk) {
-                if f != u32::MAX {
-                    if let Some(&i) = self.list_items.get(f as usize) {
-                        warm ^= self.polys[i as usize].warm(x, y);
-                    }
-                }
+            // ...that candidate's band of edges at the point's latitude...
+            for ((b, &f), &(x, y)) in bands.iter_mut().zip(&first[..n]).zip(chunk) {
+                *b = match f {
+                    NONE => &[],
+                    i => self.polys[i as usize].band(x, y),
+                };
+            }
+            // ...and the edges, read into the cache. What is read is folded into `warm` and
+            // handed to `black_box` so that the loads are kept.
+            let mut warm = 0u64;
+            for b in &bands[..n] {
+                // Two edges (64 bytes) per cache line.
+                warm = b.iter().step_by(2).fold(warm, |a, e| a ^ e[1].to_bits());
             }
             std::hint::black_box(warm);
             for (&c, &(x, y)) in codes.iter().zip(chunk) {
