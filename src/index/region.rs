@@ -213,45 +213,49 @@ impl RegionIndex {
     /// edges), each waiting for the one before, which one point after another pays in turn.
     /// Here the points go in chunks, and each step of that chain is one pass over the chunk
     /// of independent loads, so the processor waits for the misses of a whole chunk at once;
-    /// the exact test (on the first candidate's edges, now cached) comes last.
+    /// the exact tests (on edges now cached) come last.
     pub fn locate_many(&self, points: &[(f64, f64)], out: &mut Vec<Option<usize>>) {
         const CHUNK: usize = 64;
-        const NONE: u32 = u32::MAX;
+        // Candidates warmed per point (a border cell rarely has more).
+        const WARMED: usize = 4;
         out.clear();
         out.reserve(points.len());
         let mut codes = [0u32; CHUNK];
-        let mut first = [NONE; CHUNK];
-        let mut bands: [&[[f64; 4]]; CHUNK] = [&[]; CHUNK];
+        let mut lists = [(0u32, 0u32); CHUNK];
+        let mut cands = [(0u32, 0u8); CHUNK * WARMED];
+        let mut bands: [&[[f64; 4]]; CHUNK * WARMED] = [&[]; CHUNK * WARMED];
         for chunk in points.chunks(CHUNK) {
             let n = chunk.len();
             for (c, &(x, y)) in codes.iter_mut().zip(chunk) {
                 *c = self.code_at(x, y);
             }
-            // The list of each point in a border cell: where it starts...
-            for (f, &c) in first.iter_mut().zip(&codes[..n]) {
-                *f = if c & LIST_BIT != 0 {
-                    self.list_offsets[(c & !LIST_BIT) as usize]
+            // The candidate list of each point in a border cell...
+            for (l, &c) in lists.iter_mut().zip(&codes[..n]) {
+                *l = if c & LIST_BIT != 0 {
+                    let k = (c & !LIST_BIT) as usize;
+                    (self.list_offsets[k], self.list_offsets[k + 1])
                 } else {
-                    NONE
+                    (0, 0)
                 };
             }
-            // ...its first candidate...
-            for f in &mut first[..n] {
-                if *f != NONE {
-                    *f = self.list_items.get(*f as usize).copied().unwrap_or(NONE);
+            // ...its candidates...
+            let mut m = 0;
+            for (j, &(s, e)) in lists[..n].iter().enumerate() {
+                let e = e.min(s + WARMED as u32);
+                for &i in &self.list_items[s as usize..e as usize] {
+                    cands[m] = (i, j as u8);
+                    m += 1;
                 }
             }
-            // ...that candidate's band of edges at the point's latitude...
-            for ((b, &f), &(x, y)) in bands.iter_mut().zip(&first[..n]).zip(chunk) {
-                *b = match f {
-                    NONE => &[],
-                    i => self.polys[i as usize].band(x, y),
-                };
+            // ...their bands of edges at the point's latitude...
+            for (b, &(i, j)) in bands.iter_mut().zip(&cands[..m]) {
+                let (x, y) = chunk[j as usize];
+                *b = self.polys[i as usize].band(x, y);
             }
             // ...and the edges, read into the cache. What is read is folded into `warm` and
             // handed to `black_box` so that the loads are kept.
             let mut warm = 0u64;
-            for b in &bands[..n] {
+            for b in &bands[..m] {
                 // Two edges (64 bytes) per cache line.
                 warm = b.iter().step_by(2).fold(warm, |a, e| a ^ e[1].to_bits());
             }
