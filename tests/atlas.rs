@@ -79,11 +79,13 @@ fn grid_lookup_agrees_with_rtree_lookup() {
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut inside = 0;
+    let mut points = Vec::new();
     for _ in 0..100_000 {
         let (x, y) = (73.0 + 54.0 * next(), 20.0 + 34.0 * next());
         let g = a.county_index.locate(x, y);
         assert_eq!(g, a.county_index.locate_by_tree(x, y, &order), "at {x},{y}");
         inside += g.is_some() as u32;
+        points.push((x, y));
     }
     assert!(inside > 30_000, "{inside} of 100k random points inside");
     // Vertices and edge midpoints of real borders.
@@ -98,8 +100,38 @@ fn grid_lookup_agrees_with_rtree_lookup() {
                     a.county_index.locate_by_tree(x, y, &order),
                     "at {x},{y}"
                 );
+                points.push((x, y));
             }
         }
+    }
+    // The batched lookup gives the same answers, including off the grid and for NaN.
+    points.extend([
+        (f64::NAN, 30.0),
+        (104.0, f64::INFINITY),
+        (0.0, 0.0),
+        (200.0, 95.0),
+    ]);
+    let mut many = Vec::new();
+    a.county_index.locate_many(&points, &mut many);
+    assert_eq!(many.len(), points.len());
+    for (&(x, y), got) in points.iter().zip(&many) {
+        assert_eq!(*got, a.county_index.locate(x, y), "locate_many at {x},{y}");
+    }
+}
+
+#[test]
+fn county_layer_is_the_atlas_counties() {
+    let a = atlas();
+    let layer = compute_atlas::atlas::CountyLayer::load(&AtlasConfig::new(data_dir())).unwrap();
+    assert_eq!(layer.counties.len(), a.counties.len());
+    for (l, c) in layer.counties.iter().zip(&a.counties) {
+        assert_eq!(
+            (l.adcode, &l.name_en, &l.prefecture_en, &l.province_en),
+            (c.adcode, &c.name_en, &c.prefecture_en, &c.province_en)
+        );
+    }
+    for (x, y) in [(104.06, 30.67), (91.1, 29.65), (87.6, 43.8), (0.0, 0.0)] {
+        assert_eq!(layer.county_index.locate(x, y), a.county_index.locate(x, y));
     }
 }
 

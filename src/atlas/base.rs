@@ -292,10 +292,7 @@ fn index(regions: &Regions, plants: &[PowerPlant]) -> Indexes {
     fn ranks<T>(units: &[T], adcode: impl Fn(&T) -> Adcode) -> Vec<u32> {
         units.iter().map(adcode).collect()
     }
-    let county = RegionIndex::new(
-        &outlines(&regions.counties, |c| &*c.geometry),
-        &ranks(&regions.counties, |c| c.adcode),
-    );
+    let county = county_index(&regions.counties);
     // Prefecture and province lookups are rarer: a coarser grid (about 10 km) saves memory.
     let prefecture = RegionIndex::with_cell(
         &outlines(&regions.prefectures, |c| &*c.geometry),
@@ -313,6 +310,14 @@ fn index(regions: &Regions, plants: &[PowerPlant]) -> Indexes {
         province,
         plant: PointIndex::new(plants.iter().map(|p| (p.lon, p.lat)).collect()),
     }
+}
+
+/// The county grid. The grid ranks overlapping outlines by adcode, so a point on a shared
+/// border always falls in the same county.
+pub(super) fn county_index(counties: &[County]) -> RegionIndex {
+    let outlines: Vec<&MultiPolygon<f64>> = counties.iter().map(|c| &*c.geometry).collect();
+    let ranks: Vec<u32> = counties.iter().map(|c| c.adcode).collect();
+    RegionIndex::new(&outlines, &ranks)
 }
 
 pub(super) fn by_adcode<T>(units: &[T], adcode: impl Fn(&T) -> Adcode) -> HashMap<Adcode, usize> {

@@ -14,6 +14,7 @@ use serde::Serialize;
 mod base;
 mod bases;
 mod build;
+mod counties;
 pub mod demand;
 mod demand_units;
 mod pflops;
@@ -21,6 +22,7 @@ mod power;
 mod stopwatch;
 
 pub use bases::{BaseCover, BasePlace};
+pub use counties::CountyLayer;
 pub use pflops::{is_zone_aggregate, site_pflops};
 pub use power::{NearestPlant, RadiusPower, SitePower, SITE_RADII_KM};
 

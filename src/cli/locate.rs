@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
+use compute_atlas::atlas::CountyLayer;
 use compute_atlas::locate::{self, LocateOptions, Locator, PointFormat};
 use compute_atlas::Atlas;
 
@@ -98,16 +99,22 @@ fn locate_file(args: &LocateArgs, input: &std::path::Path) -> Result<ExitCode> {
                 )
             })?,
     };
-    let atlas = Atlas::build(&args.data.config())?;
-    let loc = Locator::new(
-        &atlas,
-        LocateOptions {
-            lon_column: args.lon_column.clone(),
-            lat_column: args.lat_column.clone(),
-            nearest: args.nearest,
-            max_rows: u64::MAX,
-        },
-    );
+    let opts = LocateOptions {
+        lon_column: args.lon_column.clone(),
+        lat_column: args.lat_column.clone(),
+        nearest: args.nearest,
+        max_rows: u64::MAX,
+    };
+    // Without the nearest columns a run reads only the counties: loading them alone takes a
+    // fraction of the whole build (no other layers, tables, areas or figures).
+    let (atlas, layer);
+    let loc = if args.nearest {
+        atlas = Atlas::build(&args.data.config())?;
+        Locator::new(&atlas, opts)
+    } else {
+        layer = CountyLayer::load(&args.data.config())?;
+        Locator::on_counties(&layer, opts)?
+    };
     let t = Instant::now();
     let out: Box<dyn Write + Send> = match &args.output {
         Some(p) if p.as_os_str() != "-" => Box::new(BufWriter::with_capacity(

@@ -93,6 +93,18 @@ impl PreparedPolygon {
         inside
     }
 
+    /// The edges [`PreparedPolygon::contains`] tests for the point (none outside the box).
+    #[inline]
+    pub(crate) fn band(&self, x: f64, y: f64) -> &[[f64; 4]] {
+        let min = self.bbox.min();
+        let max = self.bbox.max();
+        if x < min.x || x > max.x || y < min.y || y > max.y {
+            return &[];
+        }
+        let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
+        &self.bands[b]
+    }
+
     /// The x positions where the horizontal line at `y` crosses the boundary, unsorted.
     pub(crate) fn crossings(&self, y: f64, out: &mut Vec<f64>) {
         out.clear();

@@ -204,6 +204,71 @@ impl RegionIndex {
     /// [`PreparedPolygon`]); should both claim it, the one of lowest rank wins.
     #[inline]
     pub fn locate(&self, x: f64, y: f64) -> Option<usize> {
+        self.resolve(self.code_at(x, y), x, y)
+    }
+
+    /// [`RegionIndex::locate`] of each point, in order, into `out` (cleared first): the same
+    /// answers, faster for many points. The county grid is some 17 MB and the band edges more,
+    /// so a lookup is bound by cache misses (the cell, the candidate list, the band, its
+    /// edges), each waiting for the one before, which one point after another pays in turn.
+    /// Here the points go in chunks, and each step of that chain is one pass over the chunk
+    /// of independent loads, so the processor waits for the misses of a whole chunk at once;
+    /// the exact tests (on edges now cached) come last.
+    pub fn locate_many(&self, points: &[(f64, f64)], out: &mut Vec<Option<usize>>) {
+        const CHUNK: usize = 64;
+        // Candidates warmed per point (a border cell rarely has more).
+        const WARMED: usize = 4;
+        out.clear();
+        out.reserve(points.len());
+        let mut codes = [0u32; CHUNK];
+        let mut lists = [(0u32, 0u32); CHUNK];
+        let mut cands = [(0u32, 0u8); CHUNK * WARMED];
+        let mut bands: [&[[f64; 4]]; CHUNK * WARMED] = [&[]; CHUNK * WARMED];
+        for chunk in points.chunks(CHUNK) {
+            let n = chunk.len();
+            for (c, &(x, y)) in codes.iter_mut().zip(chunk) {
+                *c = self.code_at(x, y);
+            }
+            // The candidate list of each point in a border cell...
+            for (l, &c) in lists.iter_mut().zip(&codes[..n]) {
+                *l = if c & LIST_BIT != 0 {
+                    let k = (c & !LIST_BIT) as usize;
+                    (self.list_offsets[k], self.list_offsets[k + 1])
+                } else {
+                    (0, 0)
+                };
+            }
+            // ...its candidates...
+            let mut m = 0;
+            for (j, &(s, e)) in lists[..n].iter().enumerate() {
+                let e = e.min(s + WARMED as u32);
+                for &i in &self.list_items[s as usize..e as usize] {
+                    cands[m] = (i, j as u8);
+                    m += 1;
+                }
+            }
+            // ...their bands of edges at the point's latitude...
+            for (b, &(i, j)) in bands.iter_mut().zip(&cands[..m]) {
+                let (x, y) = chunk[j as usize];
+                *b = self.polys[i as usize].band(x, y);
+            }
+            // ...and the edges, read into the cache. What is read is folded into `warm` and
+            // handed to `black_box` so that the loads are kept.
+            let mut warm = 0u64;
+            for b in &bands[..m] {
+                // Two edges (64 bytes) per cache line.
+                warm = b.iter().step_by(2).fold(warm, |a, e| a ^ e[1].to_bits());
+            }
+            std::hint::black_box(warm);
+            for (&c, &(x, y)) in codes.iter().zip(chunk) {
+                out.push(self.resolve(c, x, y));
+            }
+        }
+    }
+
+    /// The grid code of the point's cell (0 outside the grid).
+    #[inline]
+    fn code_at(&self, x: f64, y: f64) -> u32 {
         let (cx, cy) = self.cell_of(x, y);
         if cx < 0
             || cy < 0
@@ -212,9 +277,14 @@ impl RegionIndex {
             || !x.is_finite()
             || !y.is_finite()
         {
-            return None;
+            return 0;
         }
-        let code = self.cells[cy as usize * self.cols + cx as usize];
+        self.cells[cy as usize * self.cols + cx as usize]
+    }
+
+    /// The region of a point whose cell has `code`.
+    #[inline]
+    fn resolve(&self, code: u32, x: f64, y: f64) -> Option<usize> {
         if code == 0 {
             None
         } else if code & LIST_BIT == 0 {

@@ -11,7 +11,9 @@ mod power;
 mod problem;
 mod table;
 
-pub use boundaries::{load_counties, load_prefectures, load_provinces, BoundaryFiles};
+pub use boundaries::{
+    load_counties, load_counties_without_area, load_prefectures, load_provinces, BoundaryFiles,
+};
 pub use curated::{load_chips, load_province_stats, load_renewable_bases};
 pub use plants::{detect_plant_format, load_plants, PlantFormat};
 pub use power::{load_power_assumptions, load_reporting};

@@ -14,7 +14,9 @@ pub mod csv;
 pub mod geojson;
 pub mod parquet;
 
-use crate::model::Fuel;
+use crate::atlas::CountyLayer;
+use crate::index::RegionIndex;
+use crate::model::{County, Fuel};
 use crate::Atlas;
 
 /// Columns every output gains, in order (before the optional nearest columns and the error
@@ -177,7 +179,9 @@ fn plant_fuels(atlas: &Atlas) -> Vec<Fuel> {
 
 /// The lookups of a run, with the text of each county's output cells made once.
 pub struct Locator<'a> {
-    atlas: &'a Atlas,
+    index: &'a RegionIndex,
+    /// The whole atlas, for the nearest columns; `None` on a county layer alone.
+    atlas: Option<&'a Atlas>,
     opts: LocateOptions,
     fuels: Vec<Fuel>,
     /// Per county: adcode, county, prefecture, province.
@@ -191,31 +195,54 @@ pub struct Found {
     pub nearest: Vec<String>,
 }
 
+fn county_cells(counties: &[County]) -> Vec<[String; 4]> {
+    counties
+        .iter()
+        .map(|c| {
+            [
+                c.adcode.to_string(),
+                c.name_en.clone(),
+                c.prefecture_en.clone(),
+                c.province_en.clone(),
+            ]
+        })
+        .collect()
+}
+
 impl<'a> Locator<'a> {
     pub fn new(atlas: &'a Atlas, opts: LocateOptions) -> Locator<'a> {
-        let cells = atlas
-            .counties
-            .iter()
-            .map(|c| {
-                [
-                    c.adcode.to_string(),
-                    c.name_en.clone(),
-                    c.prefecture_en.clone(),
-                    c.province_en.clone(),
-                ]
-            })
-            .collect();
         let fuels = if opts.nearest {
             plant_fuels(atlas)
         } else {
             Vec::new()
         };
         Locator {
-            atlas,
+            index: &atlas.county_index,
+            atlas: Some(atlas),
             opts,
             fuels,
-            cells,
+            cells: county_cells(&atlas.counties),
         }
+    }
+
+    /// A locator on the county layer alone: the same county columns as on the whole atlas,
+    /// without the nearest ones (refused: they need the plants and sites).
+    pub fn on_counties(
+        layer: &'a CountyLayer,
+        opts: LocateOptions,
+    ) -> Result<Locator<'a>, LocateError> {
+        if opts.nearest {
+            return Err(LocateError::Input(
+                "the nearest columns need the whole atlas, not the county layer alone".into(),
+            ));
+        }
+        Ok(Locator {
+            index: &layer.county_index,
+            atlas: None,
+            opts,
+            fuels: Vec::new(),
+            cells: county_cells(&layer.counties),
+        })
     }
 
     pub fn options(&self) -> &LocateOptions {
@@ -264,27 +291,48 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// Number of counties (the indexes [`Locator::place_cells`] takes).
+    pub fn county_count(&self) -> usize {
+        self.cells.len()
+    }
+
     /// Locates a checked point and counts it.
     #[inline]
     pub fn find(&self, lon: f64, lat: f64, summary: &mut Summary) -> Found {
-        let county = self.atlas.county_index.locate(lon, lat);
+        let county = self.index.locate(lon, lat);
         if county.is_some() {
             summary.located += 1;
         } else {
             summary.outside += 1;
         }
-        let nearest = if self.opts.nearest {
-            self.nearest(lon, lat)
-        } else {
-            Vec::new()
-        };
-        Found { county, nearest }
+        Found {
+            county,
+            nearest: self.nearest(lon, lat),
+        }
     }
 
-    fn nearest(&self, lon: f64, lat: f64) -> Vec<String> {
+    /// The counties of many checked points (as [`Locator::find`] gives them, faster: see
+    /// [`RegionIndex::locate_many`]), counted.
+    pub fn counties_of(
+        &self,
+        points: &[(f64, f64)],
+        out: &mut Vec<Option<usize>>,
+        summary: &mut Summary,
+    ) {
+        self.index.locate_many(points, out);
+        let located = out.iter().filter(|c| c.is_some()).count() as u64;
+        summary.located += located;
+        summary.outside += out.len() as u64 - located;
+    }
+
+    /// Values of the nearest columns of a checked point (empty unless asked for).
+    pub fn nearest(&self, lon: f64, lat: f64) -> Vec<String> {
+        let Some(atlas) = self.atlas.filter(|_| self.opts.nearest) else {
+            return Vec::new();
+        };
         let km = |d: f64| format!("{d:.3}");
         let mut out = Vec::with_capacity(self.fuels.len() * 3 + 2);
-        let power = self.atlas.power_around(lon, lat, &[]);
+        let power = atlas.power_around(lon, lat, &[]);
         for f in &self.fuels {
             match power.nearest.iter().find(|n| n.fuel == *f) {
                 Some(n) => {
@@ -295,9 +343,9 @@ impl<'a> Locator<'a> {
                 None => out.extend([String::new(), String::new(), String::new()]),
             }
         }
-        match self.atlas.site_index.nearest(lon, lat, 1).first() {
+        match atlas.site_index.nearest(lon, lat, 1).first() {
             Some(n) => {
-                out.push(self.atlas.sites[n.index].id.clone());
+                out.push(atlas.sites[n.index].id.clone());
                 out.push(km(n.distance_km));
             }
             None => out.extend([String::new(), String::new()]),
@@ -340,6 +388,19 @@ pub fn check_point(lon: Option<f64>, lat: Option<f64>) -> Result<(f64, f64), Str
 
 /// Parses one coordinate cell, naming the column in the error.
 pub fn parse_coord(cell: &[u8], column: &str) -> Result<f64, String> {
+    // The common cell: digits, a point and a minus sign, nothing to trim. For such text
+    // fast-float2 and `str::parse` accept the same (the Rust standard library took its
+    // algorithm) and give the same nearest double, but from bytes it needs no UTF-8 check or
+    // trimming first. Anything else, and what it refuses, takes the general path below.
+    if !cell.is_empty()
+        && cell
+            .iter()
+            .all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
+            return Ok(v);
+        }
+    }
     let s = std::str::from_utf8(cell)
         .map_err(|_| format!("{column} is not UTF-8 text"))?
         .trim();
@@ -371,6 +432,68 @@ pub fn run<R: std::io::Read, W: std::io::Write + Send>(
             let mut input = input;
             std::io::copy(&mut input, &mut tmp)?;
             parquet::run(loc, tmp, out, ready)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_coord;
+
+    /// The fast path for plain decimals answers as `str::parse` does, value and refusal.
+    #[test]
+    fn coordinates_parse_as_the_standard_library_parses_them() {
+        let mut cells: Vec<String> = [
+            "0",
+            "-0",
+            "104.06",
+            "-104.06",
+            ".5",
+            "-.5",
+            "5.",
+            "-5.",
+            "-",
+            ".",
+            "-.",
+            "--1",
+            "1-2",
+            "1.2.3",
+            "..1",
+            "1..",
+            "00001.000",
+            "180",
+            "180.0000000000000000001",
+            "30.67000000000000028421709430404007434844970703125",
+            "1e5",
+            "+1",
+            " 1",
+            "1 ",
+            "9007199254740993",
+            "0.1000000000000000055511151231257827021181583404541015625",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut s: u64 = 0x853C49E6748FEA9B;
+        for _ in 0..20_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let v = (s >> 11) as f64 / (1u64 << 53) as f64 * 360.0 - 180.0;
+            let digits = (s % 20) as usize;
+            cells.push(format!("{v:.digits$}"));
+            cells.push(format!("{v}"));
+        }
+        for c in &cells {
+            let general = c.trim().parse::<f64>().ok();
+            let got = parse_coord(c.as_bytes(), "lon").ok();
+            match (c.trim().is_empty(), general, got) {
+                (true, _, None) => {}
+                (_, Some(a), Some(b)) => assert_eq!(a.to_bits(), b.to_bits(), "{c:?}"),
+                (_, None, None) => {}
+                other => panic!("{c:?}: {other:?}"),
+            }
         }
     }
 }
