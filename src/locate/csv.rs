@@ -6,10 +6,12 @@
 //! are made once as one byte string. Rows go in batches so their counties are looked up
 //! together ([`crate::index::RegionIndex::locate_many`]).
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 
 use csv::{ByteRecord, ReaderBuilder};
 
+use super::csv_lines::{NewlineLog, Newlines};
 use super::{check_point, parse_coord, LocateError, Locator, Summary};
 
 /// Rows read, located and written together.
@@ -131,64 +133,418 @@ fn check_row(
     }
 }
 
+/// The input's header, checked, and where the point's columns are.
+struct Columns {
+    header: ByteRecord,
+    width: usize,
+    ilon: usize,
+    ilat: usize,
+    names: (String, String),
+}
+
+impl Columns {
+    fn new(loc: &Locator<'_>, header: ByteRecord) -> Result<Columns, LocateError> {
+        let opts = loc.options();
+        let columns = || {
+            header
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let defaults =
+            |w: &str, a: &'static [&'static str]| if w == "lon" || w == "lat" { a } else { &[] };
+        let ilon = find_column(
+            &header,
+            &opts.lon_column,
+            defaults(&opts.lon_column, &["longitude", "lng", "long", "x"]),
+        )
+        .ok_or_else(|| LocateError::MissingColumn(opts.lon_column.clone(), columns()))?;
+        let ilat = find_column(
+            &header,
+            &opts.lat_column,
+            defaults(&opts.lat_column, &["latitude", "y"]),
+        )
+        .ok_or_else(|| LocateError::MissingColumn(opts.lat_column.clone(), columns()))?;
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| String::from_utf8_lossy(trim_bytes(f)).into_owned())
+            .collect();
+        loc.check_clash(names.iter().map(String::as_str))?;
+        Ok(Columns {
+            width: header.len(),
+            names: (names[ilon].clone(), names[ilat].clone()),
+            header,
+            ilon,
+            ilat,
+        })
+    }
+
+    fn check(&self, rec: &ByteRecord) -> Result<(f64, f64), String> {
+        check_row(
+            rec,
+            (self.ilon, self.ilat),
+            self.width,
+            (&self.names.0, &self.names.1),
+        )
+    }
+}
+
+/// What is written for each row: the county cells made once, and the output gathered.
+struct Writer<'l, 'a, W> {
+    loc: &'l Locator<'a>,
+    places: Vec<Vec<u8>>,
+    no_place: Vec<u8>,
+    no_nearest: Vec<u8>,
+    buf: Vec<u8>,
+    out: W,
+}
+
+impl<'l, 'a, W: Write> Writer<'l, 'a, W> {
+    fn new(loc: &'l Locator<'a>, columns: &Columns, out: W) -> Writer<'l, 'a, W> {
+        let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUFFER + (1 << 12));
+        put_input(&mut buf, &columns.header, columns.width);
+        put_cells(&mut buf, &loc.columns());
+        buf.push(b'\n');
+        Writer {
+            loc,
+            // Each county's cells, and a bad row's or a point outside's: `,adcode,county,...`.
+            places: (0..loc.county_count())
+                .map(|i| cells_after(&loc.place_cells(Some(i))))
+                .collect(),
+            no_place: cells_after(&loc.place_cells(None)),
+            no_nearest: cells_after(&loc.empty_nearest()),
+            buf,
+            out,
+        }
+    }
+
+    /// The cells after a located row's input columns.
+    fn located(&mut self, county: Option<usize>, (x, y): (f64, f64)) {
+        let cells = county.map_or(&self.no_place, |i| &self.places[i]);
+        self.buf.extend_from_slice(cells);
+        put_cells(&mut self.buf, &self.loc.nearest(x, y));
+        self.buf.extend_from_slice(b",,\n");
+    }
+
+    /// The cells after a bad row's input columns: no place, the reason and the line.
+    fn bad(&mut self, line: u64, reason: &str, summary: &mut Summary) {
+        let msg = format!("line {line}: {reason}");
+        summary.bad_row(&msg);
+        self.buf.extend_from_slice(&self.no_place);
+        self.buf.extend_from_slice(&self.no_nearest);
+        self.buf.push(b',');
+        put_field(&mut self.buf, msg.as_bytes());
+        self.buf.push(b',');
+        self.buf.extend_from_slice(line.to_string().as_bytes());
+        self.buf.push(b'\n');
+    }
+
+    fn flush_some(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= OUT_BUFFER {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.out.flush()
+    }
+}
+
+/// Bytes read at a time by the plain-rows path.
+const READ_CHUNK: usize = 1 << 20;
+
 pub fn run<R: Read, W: Write>(
     loc: &Locator<'_>,
-    input: R,
-    mut out: W,
+    mut input: R,
+    out: W,
     ready: &mut dyn FnMut(),
 ) -> Result<Summary, LocateError> {
-    let opts = loc.options();
-    let mut rdr = ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(input);
-    let header = rdr.byte_headers()?.clone();
-    let columns = || {
-        header
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
+    // Most inputs are plain: no quotes, LF line ends, no byte-order mark. Their rows are split
+    // here at commas and copied to the output as the lines they are, which is what the csv
+    // crate reads and `csv::Writer` writes for them, byte for byte. From the first line that
+    // is not plain (quotes, CR, a header that is not a line in the first chunk), the csv crate
+    // reads the rest.
+    let mut data: Vec<u8> = Vec::with_capacity(READ_CHUNK + (1 << 16));
+    let eof = fill(&mut input, &mut data)?;
+    let header_end = memchr::memchr(b'\n', &data);
+    let plain_header = match header_end {
+        Some(end) => {
+            let line = &data[..end];
+            !line.is_empty() && !line.starts_with(b"\xef\xbb\xbf") && !not_plain(line)
+        }
+        None => false,
     };
-    let defaults =
-        |w: &str, a: &'static [&'static str]| if w == "lon" || w == "lat" { a } else { &[] };
-    let ilon = find_column(
-        &header,
-        &opts.lon_column,
-        defaults(&opts.lon_column, &["longitude", "lng", "long", "x"]),
-    )
-    .ok_or_else(|| LocateError::MissingColumn(opts.lon_column.clone(), columns()))?;
-    let ilat = find_column(
-        &header,
-        &opts.lat_column,
-        defaults(&opts.lat_column, &["latitude", "y"]),
-    )
-    .ok_or_else(|| LocateError::MissingColumn(opts.lat_column.clone(), columns()))?;
-    let names: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8_lossy(trim_bytes(f)).into_owned())
-        .collect();
-    loc.check_clash(names.iter().map(String::as_str))?;
-    let names = (names[ilon].as_str(), names[ilat].as_str());
+    let Some(header_end) = header_end.filter(|_| plain_header) else {
+        let (rest, lines) = Newlines::new(std::io::Cursor::new(data).chain(input));
+        let mut rdr = ReaderBuilder::new()
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(rest);
+        let columns = Columns::new(loc, rdr.byte_headers()?.clone())?;
+        ready();
+        let mut w = Writer::new(loc, &columns, out);
+        let mut summary = Summary::default();
+        let stopped = general_rows(loc, &columns, rdr, (&lines, 0), &mut w, &mut summary)?;
+        w.finish()?;
+        return match stopped {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        };
+    };
+    let columns = Columns::new(loc, split_record(&data[..header_end], 1))?;
     ready();
-    let width = header.len();
-    let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUFFER + (1 << 12));
-    put_input(&mut buf, &header, width);
-    put_cells(&mut buf, &loc.columns());
-    buf.push(b'\n');
-    // Each county's cells, and a bad row's or a point outside's: `,adcode,county,...`.
-    let places: Vec<Vec<u8>> = (0..loc.county_count())
-        .map(|i| cells_after(&loc.place_cells(Some(i))))
-        .collect();
-    let no_place = cells_after(&loc.place_cells(None));
-    let no_nearest = cells_after(&loc.empty_nearest());
-
+    let mut w = Writer::new(loc, &columns, out);
     let mut summary = Summary::default();
+    let stopped = plain_rows(
+        loc,
+        &columns,
+        input,
+        data,
+        header_end + 1,
+        eof,
+        &mut w,
+        &mut summary,
+    )?;
+    w.finish()?;
+    match stopped {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
+}
+
+/// Whether a line needs the csv crate: a quote or a carriage return in it.
+#[inline]
+fn not_plain(line: &[u8]) -> bool {
+    memchr::memchr2(b'"', b'\r', line).is_some()
+}
+
+/// Reads until `data` holds at least `READ_CHUNK` bytes or the input ends (then `true`).
+fn fill<R: Read>(input: &mut R, data: &mut Vec<u8>) -> Result<bool, LocateError> {
+    let mut chunk = [0u8; 1 << 16];
+    while data.len() < READ_CHUNK {
+        let n = loop {
+            match input.read(&mut chunk) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // As the csv crate reports a failed read.
+                Err(e) => return Err(LocateError::Csv(e.into())),
+            }
+        };
+        if n == 0 {
+            return Ok(true);
+        }
+        data.extend_from_slice(&chunk[..n]);
+    }
+    Ok(false)
+}
+
+/// A plain line's fields, as the csv crate reads them, at file line `line`.
+fn split_record(line: &[u8], line_no: u64) -> ByteRecord {
+    let mut rec = ByteRecord::new();
+    for f in line.split(|&b| b == b',') {
+        rec.push_field(f);
+    }
+    let mut pos = csv::Position::new();
+    pos.set_line(line_no);
+    rec.set_position(Some(pos));
+    rec
+}
+
+/// A row of a batch: a plain line in `data` with its point, or a record for the general
+/// treatment (a bad point, or a width other than the header's).
+enum Row {
+    Plain(usize, usize, (f64, f64)),
+    Record(ByteRecord, Result<(f64, f64), String>),
+}
+
+/// The point of a plain line with as many fields as the header, if its coordinates are good.
+#[inline]
+fn plain_point(line: &[u8], columns: &Columns) -> Option<(f64, f64)> {
+    let (mut lon, mut lat) = (None, None);
+    let mut start = 0;
+    let mut i = 0;
+    for end in memchr::memchr_iter(b',', line).chain(std::iter::once(line.len())) {
+        if i == columns.ilon {
+            lon = Some(&line[start..end]);
+        }
+        if i == columns.ilat {
+            lat = Some(&line[start..end]);
+        }
+        start = end + 1;
+        i += 1;
+    }
+    if i != columns.width {
+        return None;
+    }
+    let x = parse_coord(lon?, "").ok()?;
+    let y = parse_coord(lat?, "").ok()?;
+    check_point(Some(x), Some(y)).ok()
+}
+
+/// The rows after a plain header: plain lines located in batches and copied as they are,
+/// until the input ends or a line is not plain; the general path takes the rest. Returns
+/// the error that stopped the run after the rows before it were written.
+#[allow(clippy::too_many_arguments)]
+fn plain_rows<R: Read, W: Write>(
+    loc: &Locator<'_>,
+    columns: &Columns,
+    mut input: R,
+    mut data: Vec<u8>,
+    mut pos: usize,
+    mut eof: bool,
+    w: &mut Writer<'_, '_, W>,
+    summary: &mut Summary,
+) -> Result<Option<LocateError>, LocateError> {
+    let mut line_no: u64 = 1;
+    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(BATCH);
+    let mut counties: Vec<Option<usize>> = Vec::with_capacity(BATCH);
+    loop {
+        // Complete lines in `data[pos..]` (the last one too once the input has ended).
+        let mut stop = None;
+        let mut handover = None;
+        while pos < data.len() {
+            let end = match memchr::memchr(b'\n', &data[pos..]) {
+                Some(n) => pos + n,
+                None if eof => data.len(),
+                None => break,
+            };
+            let line = &data[pos..end];
+            if not_plain(line) {
+                handover = Some(pos);
+                break;
+            }
+            line_no += 1;
+            let next = (end + 1).min(data.len());
+            if line.is_empty() {
+                // The csv crate skips empty lines.
+                pos = next;
+                continue;
+            }
+            if let Err(e) = loc.count_row(summary) {
+                stop = Some(e);
+                break;
+            }
+            match plain_point(line, columns) {
+                Some(p) => {
+                    points.push(p);
+                    batch.push(Row::Plain(pos, end, p));
+                }
+                None => {
+                    let rec = split_record(line, line_no);
+                    let c = columns.check(&rec);
+                    if let Ok(p) = c {
+                        points.push(p);
+                    }
+                    batch.push(Row::Record(rec, c));
+                }
+            }
+            pos = next;
+            if batch.len() == BATCH {
+                write_batch(
+                    &data,
+                    &mut batch,
+                    &mut points,
+                    &mut counties,
+                    columns,
+                    w,
+                    summary,
+                );
+                w.flush_some()?;
+            }
+        }
+        write_batch(
+            &data,
+            &mut batch,
+            &mut points,
+            &mut counties,
+            columns,
+            w,
+            summary,
+        );
+        w.flush_some()?;
+        if stop.is_some() {
+            return Ok(stop);
+        }
+        if let Some(at) = handover {
+            // The csv crate reads on from this line; its line numbers count from it.
+            data.drain(..at);
+            let (rest, lines) = Newlines::new(std::io::Cursor::new(data).chain(input));
+            let rdr = ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .buffer_capacity(1 << 16)
+                .from_reader(rest);
+            return general_rows(loc, columns, rdr, (&lines, line_no), w, summary);
+        }
+        if eof {
+            return Ok(None);
+        }
+        data.drain(..pos);
+        pos = 0;
+        match fill(&mut input, &mut data) {
+            Ok(e) => eof = e,
+            Err(e) => return Ok(Some(e)),
+        }
+    }
+}
+
+/// Locates a batch's points together and writes its rows in order.
+fn write_batch<W: Write>(
+    data: &[u8],
+    batch: &mut Vec<Row>,
+    points: &mut Vec<(f64, f64)>,
+    counties: &mut Vec<Option<usize>>,
+    columns: &Columns,
+    w: &mut Writer<'_, '_, W>,
+    summary: &mut Summary,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    w.loc.counties_of(points, counties, summary);
+    let mut found = counties.iter();
+    for row in batch.drain(..) {
+        match row {
+            Row::Plain(s, e, p) => {
+                w.buf.extend_from_slice(&data[s..e]);
+                w.located(found.next().copied().flatten(), p);
+            }
+            Row::Record(rec, c) => {
+                put_input(&mut w.buf, &rec, columns.width);
+                match c {
+                    Ok(p) => w.located(found.next().copied().flatten(), p),
+                    Err(reason) => {
+                        let line = rec.position().map_or(0, |p| p.line());
+                        w.bad(line, &reason, summary);
+                    }
+                }
+            }
+        }
+    }
+    points.clear();
+}
+
+/// Rows through the csv crate; `lines` counts the line feeds it reads, which start
+/// `line_offset` lines into the file. Returns the error that stopped the run after the rows
+/// before it were written.
+fn general_rows<R: Read, W: Write>(
+    loc: &Locator<'_>,
+    columns: &Columns,
+    mut rdr: csv::Reader<R>,
+    (lines, line_offset): (&RefCell<NewlineLog>, u64),
+    w: &mut Writer<'_, '_, W>,
+    summary: &mut Summary,
+) -> Result<Option<LocateError>, LocateError> {
     let mut batch: Vec<ByteRecord> = (0..BATCH).map(|_| ByteRecord::new()).collect();
     let mut checked: Vec<Result<(f64, f64), String>> = Vec::with_capacity(BATCH);
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BATCH);
     let mut counties: Vec<Option<usize>> = Vec::with_capacity(BATCH);
-    let stopped = loop {
+    loop {
         // Read a batch; a read error or the row limit ends the run after the rows before it
         // are written, as a row-by-row loop would.
         let mut n = 0;
@@ -196,7 +552,7 @@ pub fn run<R: Read, W: Write>(
         let mut end = false;
         while n < BATCH {
             match rdr.read_byte_record(&mut batch[n]) {
-                Ok(true) => match loc.count_row(&mut summary) {
+                Ok(true) => match loc.count_row(summary) {
                     Ok(()) => n += 1,
                     Err(e) => stop = Some(e),
                 },
@@ -210,50 +566,33 @@ pub fn run<R: Read, W: Write>(
         checked.clear();
         points.clear();
         for rec in &batch[..n] {
-            let c = check_row(rec, (ilon, ilat), width, names);
+            let c = columns.check(rec);
             if let Ok(p) = c {
                 points.push(p);
             }
             checked.push(c);
         }
-        loc.counties_of(&points, &mut counties, &mut summary);
+        loc.counties_of(&points, &mut counties, summary);
         let mut found = counties.iter();
         for (rec, c) in batch[..n].iter().zip(&checked) {
-            put_input(&mut buf, rec, width);
+            put_input(&mut w.buf, rec, columns.width);
             match c {
-                Ok((x, y)) => {
-                    let county = found.next().copied().flatten();
-                    buf.extend_from_slice(county.map_or(&no_place, |i| &places[i]));
-                    put_cells(&mut buf, &loc.nearest(*x, *y));
-                    buf.extend_from_slice(b",,\n");
-                }
+                Ok(p) => w.located(found.next().copied().flatten(), *p),
                 Err(reason) => {
-                    let line = rec.position().map_or(0, |p| p.line());
-                    let msg = format!("line {line}: {reason}");
-                    summary.bad_row(&msg);
-                    buf.extend_from_slice(&no_place);
-                    buf.extend_from_slice(&no_nearest);
-                    buf.push(b',');
-                    put_field(&mut buf, msg.as_bytes());
-                    buf.push(b',');
-                    buf.extend_from_slice(line.to_string().as_bytes());
-                    buf.push(b'\n');
+                    let byte = rec.position().map_or(0, |p| p.byte());
+                    let line = lines.borrow_mut().line_at(byte) + line_offset;
+                    w.bad(line, reason, summary);
                 }
             }
         }
-        if buf.len() >= OUT_BUFFER {
-            out.write_all(&buf)?;
-            buf.clear();
+        // The line feeds of the batch are passed: the log keeps only those read ahead.
+        if let Some(p) = batch[..n].last().and_then(|r| r.position()) {
+            lines.borrow_mut().line_at(p.byte());
         }
+        w.flush_some()?;
         if end || stop.is_some() {
-            break stop;
+            return Ok(stop);
         }
-    };
-    out.write_all(&buf)?;
-    out.flush()?;
-    match stopped {
-        Some(e) => Err(e),
-        None => Ok(summary),
     }
 }
 

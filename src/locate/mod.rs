@@ -11,6 +11,7 @@
 //! --input`) and the server (`POST /processes/locate/execution`) share this engine.
 
 pub mod csv;
+mod csv_lines;
 pub mod geojson;
 pub mod parquet;
 

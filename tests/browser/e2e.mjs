@@ -227,11 +227,18 @@ async function main() {
         const m = window.atlasMap;
         const states = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).pflops_zone_aggregate);
         const note = document.querySelector('#legend-choropleth [data-zone-aggregate]');
-        return { flagged, states, vis: m.getLayoutProperty('counties-aggregate', 'visibility'), note: note ? note.textContent : null };
+        // The outline layer draws exactly the flagged counties (a filter, not an invisible
+        // line over every county), and they are in the rendered view.
+        const filter = m.getFilter('counties-aggregate');
+        const outlined = Array.isArray(filter) && Array.isArray(filter[2]) ? filter[2][1] : null;
+        const drawn = new Set(m.queryRenderedFeatures({ layers: ['counties-aggregate'] }).map((f) => String(f.properties.adcode)));
+        return { flagged, states, outlined, drawn: [...drawn], vis: m.getLayoutProperty('counties-aggregate', 'visibility'), note: note ? note.textContent : null };
       });
       assert(r.flagged.includes('650522'), `Yiwu (650522) is not flagged by the API: ${r.flagged}`);
       assert(r.states.every((v) => v === true), `feature state lacks the flag: ${r.states}`);
       assert(r.vis === 'visible', `outline layer is ${r.vis} for a PFLOPS metric`);
+      assert(Array.isArray(r.outlined) && [...r.outlined].sort().join() === [...r.flagged].sort().join(), `outline filter ${JSON.stringify(r.outlined)} is not the flagged ${r.flagged}`);
+      assert(r.drawn.includes('650522') && r.drawn.every((c) => r.flagged.includes(c)), `outlines drawn for ${r.drawn}, flagged ${r.flagged}`);
       assert(r.note && /zone or park aggregate/.test(r.note), `legend note: ${r.note}`);
       if (r.flagged.length > 1) assert(r.note.includes(`${r.flagged.length} counties`), `legend note "${r.note}" does not count ${r.flagged.length}`);
       return `${r.flagged.length} outlined`;
@@ -304,6 +311,37 @@ async function main() {
       await page.waitForFunction(() => !!document.querySelector('#details article.county'), null, { timeout: 5000 });
       const text = await page.textContent('#details');
       assert(/Sites in this county/.test(text), 'no site list in the county panel');
+      return pt.name;
+    });
+
+    await check('clicking next to a renewable base outline opens its popup', async () => {
+      const pt = await page.evaluate(() => {
+        const m = window.atlasMap;
+        const r = m.getContainer().getBoundingClientRect();
+        // A vertex of a drawn outline with no site or plant marker under it; the click lands
+        // 3 px off the line, inside the hit margin.
+        for (const f of m.queryRenderedFeatures({ layers: ['bases-line'] })) {
+          const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates]
+            : f.geometry.type === 'MultiLineString' || f.geometry.type === 'Polygon' ? f.geometry.coordinates
+              : f.geometry.coordinates.flat();
+          for (const line of lines) {
+            for (const c of line.filter((_, i) => i % 7 === 0)) {
+              const p = m.project(c);
+              if (p.x < 40 || p.y < 40 || p.x > r.width - 40 || p.y > r.height - 40) continue;
+              const q = { x: p.x + 3, y: p.y };
+              if (m.queryRenderedFeatures([q.x, q.y], { layers: [window.atlasLayers.sites, window.atlasLayers.plants].filter((l) => m.getLayer(l)) }).length) continue;
+              return { x: r.left + q.x, y: r.top + q.y, name: f.properties.name };
+            }
+          }
+        }
+        return null;
+      });
+      assert(pt, 'no renewable base outline drawn clear of markers');
+      await page.mouse.click(pt.x, pt.y);
+      await page.waitForSelector('.maplibregl-popup .base-popup', { timeout: 5000 });
+      const text = await page.textContent('.maplibregl-popup .base-popup');
+      assert(text.includes(pt.name), `popup "${text}" does not name ${pt.name}`);
+      await page.click('.maplibregl-popup-close-button');
       return pt.name;
     });
 

@@ -7,6 +7,11 @@ import { esc, fmtNum, fmtText, isNum, safeUrl, UNKNOWN } from './format.js';
 import { vectorSource } from './source.js';
 import { map } from './mapview.js';
 
+/** Pixels around the pointer in which an outline counts as hit. */
+const HIT_PX = 5;
+/** Layers whose own click handlers come before a base's popup. */
+const CLICK_FIRST = ['sites', 'plants'];
+
 const BASE_TILE_PROPS = 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url';
 
 function row(label, value) {
@@ -26,16 +31,15 @@ export function addBaseLayers() {
     id: 'bases-line', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
     paint: { 'line-color': '#7ee081', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 1.2, 8, 2.4], 'line-dasharray': [3, 2], 'line-opacity': 0.9 },
   }, map.getLayer('plants') ? 'plants' : undefined);
-  // A wide transparent line under the outline makes it easy to hit.
-  map.addLayer({
-    id: 'bases-hit', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
-    paint: { 'line-color': '#000000', 'line-width': 10, 'line-opacity': 0 },
-  }, 'bases-line');
-  map.on('click', 'bases-hit', (e) => {
-    const f = e.features && e.features[0];
+  // A click within a few pixels of an outline hits it. Querying a box around the pointer
+  // replaces a wide transparent line layer, which software WebGL still had to draw each frame.
+  const near = (p) => map.queryRenderedFeatures([[p.x - HIT_PX, p.y - HIT_PX], [p.x + HIT_PX, p.y + HIT_PX]], { layers: ['bases-line'] });
+  map.on('click', (e) => {
+    if (!map.getLayer('bases-line') || map.getLayoutProperty('bases-line', 'visibility') === 'none') return;
+    // Sites and plants answer clicks on themselves first.
+    if (map.queryRenderedFeatures(e.point, { layers: CLICK_FIRST.filter((id) => map.getLayer(id)) }).length) return;
+    const f = near(e.point)[0];
     if (!f) return;
     new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setHTML(basePopupHtml(f.properties)).addTo(map);
   });
-  map.on('mouseenter', 'bases-hit', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'bases-hit', () => { map.getCanvas().style.cursor = ''; });
 }

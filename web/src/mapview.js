@@ -63,9 +63,16 @@ export function paintChoropleth() {
       : base);
   }
   if (map.getLayer('counties-aggregate')) {
+    map.setFilter('counties-aggregate', aggregateFilter());
     map.setLayoutProperty('counties-aggregate', 'visibility', marksZoneAggregates(state.metric) ? 'visible' : 'none');
   }
   return scale;
+}
+
+/** The counties whose PFLOPS total rests on a zone or park aggregate (tiles carry adcodes as text). */
+function aggregateFilter() {
+  const codes = (data.rows || []).filter((r) => r.pflops_zone_aggregate === true).map((r) => String(r.adcode));
+  return ['in', ['get', 'adcode'], ['literal', codes]];
 }
 
 // The county figures as feature state of the tiled county polygons (see COUNTY_TILE_PROPS).
@@ -144,15 +151,14 @@ export function addCountyLayers() {
     },
   });
   // A county whose PFLOPS total rests on a zone-wide figure is outlined: its value is not
-  // one facility's compute (issue 16).
+  // one facility's compute (issue 16). A filter on the flagged adcodes, not an opacity by
+  // feature state: a line at opacity 0 is still drawn, and drawing every county's outline
+  // twice cost a quarter of each frame in software WebGL.
   map.addLayer({
     id: 'counties-aggregate', type: 'line', source: 'counties', 'source-layer': 'counties',
     layout: { visibility: 'none' },
-    paint: {
-      'line-color': COLORS.aggregate,
-      'line-width': 2,
-      'line-opacity': ['case', ['boolean', ['feature-state', 'pflops_zone_aggregate'], false], 1, 0],
-    },
+    filter: aggregateFilter(),
+    paint: { 'line-color': COLORS.aggregate, 'line-width': 2 },
   });
   map.addLayer({
     id: 'counties-selected', type: 'line', source: 'counties', 'source-layer': 'counties', filter: ['==', ['get', 'adcode'], '__none__'],
