@@ -6,12 +6,11 @@
 //! are made once as one byte string. Rows go in batches so their counties are looked up
 //! together ([`crate::index::RegionIndex::locate_many`]).
 
-use std::cell::RefCell;
 use std::io::{Read, Write};
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use super::csv_lines::{NewlineLog, Newlines};
+use super::csv_lines::Newlines;
 use super::{check_point, parse_coord, LocateError, Locator, Summary};
 
 /// Rows read, located and written together.
@@ -270,50 +269,43 @@ pub fn run<R: Read, W: Write>(
     // reads the rest.
     let mut data: Vec<u8> = Vec::with_capacity(READ_CHUNK + (1 << 16));
     let eof = fill(&mut input, &mut data)?;
-    let header_end = memchr::memchr(b'\n', &data);
-    let plain_header = match header_end {
-        Some(end) => {
-            let line = &data[..end];
-            !line.is_empty() && !line.starts_with(b"\xef\xbb\xbf") && !not_plain(line)
-        }
-        None => false,
-    };
-    let Some(header_end) = header_end.filter(|_| plain_header) else {
-        let (rest, lines) = Newlines::new(std::io::Cursor::new(data).chain(input));
-        let mut rdr = ReaderBuilder::new()
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(rest);
-        let columns = Columns::new(loc, rdr.byte_headers()?.clone())?;
-        ready();
-        let mut w = Writer::new(loc, &columns, out);
-        let mut summary = Summary::default();
-        let stopped = general_rows(loc, &columns, rdr, (&lines, 0), &mut w, &mut summary)?;
-        w.finish()?;
-        return match stopped {
-            Some(e) => Err(e),
-            None => Ok(summary),
-        };
-    };
-    let columns = Columns::new(loc, split_record(&data[..header_end], 1))?;
-    ready();
-    let mut w = Writer::new(loc, &columns, out);
+    let plain_header = memchr::memchr(b'\n', &data).filter(|&end| {
+        let line = &data[..end];
+        !line.is_empty() && !line.starts_with(b"\xef\xbb\xbf") && !not_plain(line)
+    });
     let mut summary = Summary::default();
-    let stopped = plain_rows(
-        loc,
-        &columns,
-        input,
-        data,
-        header_end + 1,
-        eof,
-        &mut w,
-        &mut summary,
-    )?;
+    let (w, stopped) = match plain_header {
+        Some(end) => {
+            let columns = Columns::new(loc, split_record(&data[..end], 1))?;
+            ready();
+            let mut w = Writer::new(loc, &columns, out);
+            let plain = Plain::new(data, end + 1, eof);
+            let stopped = plain.rows(loc, &columns, input, &mut w, &mut summary)?;
+            (w, stopped)
+        }
+        None => {
+            let mut rdr = csv_reader(true, std::io::Cursor::new(data).chain(input));
+            let columns = Columns::new(loc, rdr.byte_headers()?.clone())?;
+            ready();
+            let mut w = Writer::new(loc, &columns, out);
+            let stopped = general_rows(loc, &columns, rdr, 0, &mut w, &mut summary)?;
+            (w, stopped)
+        }
+    };
     w.finish()?;
     match stopped {
         Some(e) => Err(e),
         None => Ok(summary),
     }
+}
+
+/// The csv crate's reader over `input`, its line feeds counted (see [`Newlines`]).
+fn csv_reader<R: Read>(has_headers: bool, input: R) -> csv::Reader<Newlines<R>> {
+    ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(has_headers)
+        .buffer_capacity(1 << 16)
+        .from_reader(Newlines::new(input))
 }
 
 /// Whether a line needs the csv crate: a quote or a carriage return in it.
@@ -322,24 +314,17 @@ fn not_plain(line: &[u8]) -> bool {
     memchr::memchr2(b'"', b'\r', line).is_some()
 }
 
-/// Reads until `data` holds at least `READ_CHUNK` bytes or the input ends (then `true`).
+/// Reads until `data` holds at least `READ_CHUNK` bytes, and 64 KB more at least (a line
+/// longer than a chunk grows it), or the input ends (then `true`).
 fn fill<R: Read>(input: &mut R, data: &mut Vec<u8>) -> Result<bool, LocateError> {
-    let mut chunk = [0u8; 1 << 16];
-    while data.len() < READ_CHUNK {
-        let n = loop {
-            match input.read(&mut chunk) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                // As the csv crate reports a failed read.
-                Err(e) => return Err(LocateError::Csv(e.into())),
-            }
-        };
-        if n == 0 {
-            return Ok(true);
-        }
-        data.extend_from_slice(&chunk[..n]);
-    }
-    Ok(false)
+    let want = READ_CHUNK.saturating_sub(data.len()).max(1 << 16);
+    let got = input
+        .by_ref()
+        .take(want as u64)
+        .read_to_end(data)
+        // As the csv crate reports a failed read.
+        .map_err(|e| LocateError::Csv(e.into()))?;
+    Ok(got < want)
 }
 
 /// A plain line's fields, as the csv crate reads them, at file line `line`.
@@ -354,8 +339,8 @@ fn split_record(line: &[u8], line_no: u64) -> ByteRecord {
     rec
 }
 
-/// A row of a batch: a plain line in `data` with its point, or a record for the general
-/// treatment (a bad point, or a width other than the header's).
+/// A row of a batch: a plain line in the read data with its point, or a record for the
+/// general treatment (a bad point, or a width other than the header's).
 enum Row {
     Plain(usize, usize, (f64, f64)),
     Record(ByteRecord, Result<(f64, f64), String>),
@@ -385,158 +370,158 @@ fn plain_point(line: &[u8], columns: &Columns) -> Option<(f64, f64)> {
     check_point(Some(x), Some(y)).ok()
 }
 
-/// The rows after a plain header: plain lines located in batches and copied as they are,
-/// until the input ends or a line is not plain; the general path takes the rest. Returns
-/// the error that stopped the run after the rows before it were written.
-#[allow(clippy::too_many_arguments)]
-fn plain_rows<R: Read, W: Write>(
-    loc: &Locator<'_>,
-    columns: &Columns,
-    mut input: R,
-    mut data: Vec<u8>,
-    mut pos: usize,
-    mut eof: bool,
-    w: &mut Writer<'_, '_, W>,
-    summary: &mut Summary,
-) -> Result<Option<LocateError>, LocateError> {
-    let mut line_no: u64 = 1;
-    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
-    let mut points: Vec<(f64, f64)> = Vec::with_capacity(BATCH);
-    let mut counties: Vec<Option<usize>> = Vec::with_capacity(BATCH);
-    loop {
-        // Complete lines in `data[pos..]` (the last one too once the input has ended).
-        let mut stop = None;
-        let mut handover = None;
-        while pos < data.len() {
-            let end = match memchr::memchr(b'\n', &data[pos..]) {
+/// The plain-rows path: the data read so far, where its next line starts, and the batch of
+/// rows waiting to be located and written.
+struct Plain {
+    data: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    /// The file's line of the last line taken (the header is line 1).
+    line_no: u64,
+    batch: Vec<Row>,
+    points: Vec<(f64, f64)>,
+    counties: Vec<Option<usize>>,
+}
+
+impl Plain {
+    fn new(data: Vec<u8>, pos: usize, eof: bool) -> Plain {
+        Plain {
+            data,
+            pos,
+            eof,
+            line_no: 1,
+            batch: Vec::with_capacity(BATCH),
+            points: Vec::with_capacity(BATCH),
+            counties: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// The rows after the header: plain lines located in batches and copied as they are,
+    /// until the input ends or a line is not plain; the general path takes the rest. Returns
+    /// the error that stopped the run after the rows before it were written.
+    fn rows<R: Read, W: Write>(
+        mut self,
+        loc: &Locator<'_>,
+        columns: &Columns,
+        mut input: R,
+        w: &mut Writer<'_, '_, W>,
+        summary: &mut Summary,
+    ) -> Result<Option<LocateError>, LocateError> {
+        loop {
+            let (stop, handover) = self.take_lines(loc, columns, w, summary)?;
+            self.write_batch(columns, w, summary);
+            w.flush_some()?;
+            if stop.is_some() {
+                return Ok(stop);
+            }
+            if let Some(at) = handover {
+                // The csv crate reads on from this line; its line numbers count from it.
+                self.data.drain(..at);
+                let rdr = csv_reader(false, std::io::Cursor::new(self.data).chain(input));
+                return general_rows(loc, columns, rdr, self.line_no, w, summary);
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            self.data.drain(..self.pos);
+            self.pos = 0;
+            match fill(&mut input, &mut self.data) {
+                Ok(e) => self.eof = e,
+                Err(e) => return Ok(Some(e)),
+            }
+        }
+    }
+
+    /// Takes the complete lines of the data (the last one too once the input has ended) into
+    /// batches, writing each full one. Stops early at the row limit (the error) or at a line
+    /// that is not plain (its offset).
+    fn take_lines<W: Write>(
+        &mut self,
+        loc: &Locator<'_>,
+        columns: &Columns,
+        w: &mut Writer<'_, '_, W>,
+        summary: &mut Summary,
+    ) -> Result<(Option<LocateError>, Option<usize>), LocateError> {
+        while self.pos < self.data.len() {
+            let pos = self.pos;
+            let end = match memchr::memchr(b'\n', &self.data[pos..]) {
                 Some(n) => pos + n,
-                None if eof => data.len(),
+                None if self.eof => self.data.len(),
                 None => break,
             };
-            let line = &data[pos..end];
+            let line = &self.data[pos..end];
             if not_plain(line) {
-                handover = Some(pos);
-                break;
+                return Ok((None, Some(pos)));
             }
-            line_no += 1;
-            let next = (end + 1).min(data.len());
-            if line.is_empty() {
-                // The csv crate skips empty lines.
-                pos = next;
-                continue;
-            }
-            if let Err(e) = loc.count_row(summary) {
-                stop = Some(e);
-                break;
-            }
-            match plain_point(line, columns) {
-                Some(p) => {
-                    points.push(p);
-                    batch.push(Row::Plain(pos, end, p));
+            self.line_no += 1;
+            // The csv crate skips empty lines.
+            if !line.is_empty() {
+                if let Err(e) = loc.count_row(summary) {
+                    return Ok((Some(e), None));
                 }
-                None => {
-                    let rec = split_record(line, line_no);
-                    let c = columns.check(&rec);
-                    if let Ok(p) = c {
-                        points.push(p);
+                let row = match plain_point(line, columns) {
+                    Some(p) => Row::Plain(pos, end, p),
+                    None => {
+                        let rec = split_record(line, self.line_no);
+                        let c = columns.check(&rec);
+                        Row::Record(rec, c)
                     }
-                    batch.push(Row::Record(rec, c));
+                };
+                if let Row::Plain(.., p) | Row::Record(_, Ok(p)) = &row {
+                    self.points.push(*p);
                 }
+                self.batch.push(row);
             }
-            pos = next;
-            if batch.len() == BATCH {
-                write_batch(
-                    &data,
-                    &mut batch,
-                    &mut points,
-                    &mut counties,
-                    columns,
-                    w,
-                    summary,
-                );
+            self.pos = (end + 1).min(self.data.len());
+            if self.batch.len() == BATCH {
+                self.write_batch(columns, w, summary);
                 w.flush_some()?;
             }
         }
-        write_batch(
-            &data,
-            &mut batch,
-            &mut points,
-            &mut counties,
-            columns,
-            w,
-            summary,
-        );
-        w.flush_some()?;
-        if stop.is_some() {
-            return Ok(stop);
-        }
-        if let Some(at) = handover {
-            // The csv crate reads on from this line; its line numbers count from it.
-            data.drain(..at);
-            let (rest, lines) = Newlines::new(std::io::Cursor::new(data).chain(input));
-            let rdr = ReaderBuilder::new()
-                .flexible(true)
-                .has_headers(false)
-                .buffer_capacity(1 << 16)
-                .from_reader(rest);
-            return general_rows(loc, columns, rdr, (&lines, line_no), w, summary);
-        }
-        if eof {
-            return Ok(None);
-        }
-        data.drain(..pos);
-        pos = 0;
-        match fill(&mut input, &mut data) {
-            Ok(e) => eof = e,
-            Err(e) => return Ok(Some(e)),
-        }
+        Ok((None, None))
     }
-}
 
-/// Locates a batch's points together and writes its rows in order.
-fn write_batch<W: Write>(
-    data: &[u8],
-    batch: &mut Vec<Row>,
-    points: &mut Vec<(f64, f64)>,
-    counties: &mut Vec<Option<usize>>,
-    columns: &Columns,
-    w: &mut Writer<'_, '_, W>,
-    summary: &mut Summary,
-) {
-    if batch.is_empty() {
-        return;
-    }
-    w.loc.counties_of(points, counties, summary);
-    let mut found = counties.iter();
-    for row in batch.drain(..) {
-        match row {
-            Row::Plain(s, e, p) => {
-                w.buf.extend_from_slice(&data[s..e]);
-                w.located(found.next().copied().flatten(), p);
-            }
-            Row::Record(rec, c) => {
-                put_input(&mut w.buf, &rec, columns.width);
-                match c {
-                    Ok(p) => w.located(found.next().copied().flatten(), p),
-                    Err(reason) => {
-                        let line = rec.position().map_or(0, |p| p.line());
-                        w.bad(line, &reason, summary);
+    /// Locates the batch's points together and writes its rows in order.
+    fn write_batch<W: Write>(
+        &mut self,
+        columns: &Columns,
+        w: &mut Writer<'_, '_, W>,
+        summary: &mut Summary,
+    ) {
+        if self.batch.is_empty() {
+            return;
+        }
+        w.loc.counties_of(&self.points, &mut self.counties, summary);
+        let mut found = self.counties.iter();
+        for row in self.batch.drain(..) {
+            match row {
+                Row::Plain(s, e, p) => {
+                    w.buf.extend_from_slice(&self.data[s..e]);
+                    w.located(found.next().copied().flatten(), p);
+                }
+                Row::Record(rec, c) => {
+                    put_input(&mut w.buf, &rec, columns.width);
+                    match c {
+                        Ok(p) => w.located(found.next().copied().flatten(), p),
+                        Err(reason) => {
+                            let line = rec.position().map_or(0, |p| p.line());
+                            w.bad(line, &reason, summary);
+                        }
                     }
                 }
             }
         }
+        self.points.clear();
     }
-    points.clear();
 }
 
-/// Rows through the csv crate; `lines` counts the line feeds it reads, which start
-/// `line_offset` lines into the file. Returns the error that stopped the run after the rows
-/// before it were written.
+/// Rows through the csv crate, whose first line is `line_offset` lines into the file.
+/// Returns the error that stopped the run after the rows before it were written.
 fn general_rows<R: Read, W: Write>(
     loc: &Locator<'_>,
     columns: &Columns,
-    mut rdr: csv::Reader<R>,
-    (lines, line_offset): (&RefCell<NewlineLog>, u64),
+    mut rdr: csv::Reader<Newlines<R>>,
+    line_offset: u64,
     w: &mut Writer<'_, '_, W>,
     summary: &mut Summary,
 ) -> Result<Option<LocateError>, LocateError> {
@@ -574,20 +559,20 @@ fn general_rows<R: Read, W: Write>(
         }
         loc.counties_of(&points, &mut counties, summary);
         let mut found = counties.iter();
+        let lines = rdr.get_mut();
         for (rec, c) in batch[..n].iter().zip(&checked) {
             put_input(&mut w.buf, rec, columns.width);
             match c {
                 Ok(p) => w.located(found.next().copied().flatten(), *p),
                 Err(reason) => {
                     let byte = rec.position().map_or(0, |p| p.byte());
-                    let line = lines.borrow_mut().line_at(byte) + line_offset;
-                    w.bad(line, reason, summary);
+                    w.bad(lines.line_at(byte) + line_offset, reason, summary);
                 }
             }
         }
-        // The line feeds of the batch are passed: the log keeps only those read ahead.
+        // The line feeds of the batch are passed: only those read ahead stay noted.
         if let Some(p) = batch[..n].last().and_then(|r| r.position()) {
-            lines.borrow_mut().line_at(p.byte());
+            lines.line_at(p.byte());
         }
         w.flush_some()?;
         if end || stop.is_some() {

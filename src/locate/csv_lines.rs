@@ -1,20 +1,13 @@
 //! The file's line of each record the csv crate reads: the crate's own line count leaves out
 //! the blank lines it skips, and a bad row must name the line an editor will find it on.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Read;
-use std::rc::Rc;
 
-/// Line feeds seen by the csv crate's reader, so that a record's line is the file's: the
-/// crate's own line count leaves out the blank lines it skips.
+/// A reader that notes the line feeds it passes to the csv crate's reader (which hands it
+/// back through `csv::Reader::get_mut`), so that a record's line is the file's.
 pub(super) struct Newlines<R> {
     inner: R,
-    log: Rc<RefCell<NewlineLog>>,
-}
-
-#[derive(Default)]
-pub(super) struct NewlineLog {
     /// Offsets of the line feeds read and not yet passed by a record, and whether a carriage
     /// return came just before.
     ahead: VecDeque<(u64, bool)>,
@@ -27,38 +20,16 @@ pub(super) struct NewlineLog {
 }
 
 impl<R> Newlines<R> {
-    pub(super) fn new(inner: R) -> (Newlines<R>, Rc<RefCell<NewlineLog>>) {
-        let log = Rc::new(RefCell::new(NewlineLog::default()));
-        (
-            Newlines {
-                inner,
-                log: log.clone(),
-            },
-            log,
-        )
-    }
-}
-
-impl<R: Read> Read for Newlines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut log = self.log.borrow_mut();
-        let base = log.read;
-        let mut before = log.last;
-        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
-            let cr = if i > 0 { buf[i - 1] } else { before } == b'\r';
-            log.ahead.push_back((base + i as u64, cr));
+    pub(super) fn new(inner: R) -> Newlines<R> {
+        Newlines {
+            inner,
+            ahead: VecDeque::new(),
+            last: 0,
+            read: 0,
+            passed: 0,
         }
-        if n > 0 {
-            before = buf[n - 1];
-        }
-        log.last = before;
-        log.read += n as u64;
-        Ok(n)
     }
-}
 
-impl NewlineLog {
     /// The line (from 1) of the record the csv crate places at `offset`: its position is
     /// where the crate began to read it, before the blank lines it skipped, so those are
     /// passed too. Offsets asked for never decrease.
@@ -78,5 +49,20 @@ impl NewlineLog {
             }
         }
         self.passed + 1
+    }
+}
+
+impl<R: Read> Read for Newlines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            let cr = if i > 0 { buf[i - 1] } else { self.last } == b'\r';
+            self.ahead.push_back((self.read + i as u64, cr));
+        }
+        if n > 0 {
+            self.last = buf[n - 1];
+        }
+        self.read += n as u64;
+        Ok(n)
     }
 }

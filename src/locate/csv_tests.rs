@@ -166,6 +166,60 @@ fn tricky_rows_are_written_as_the_csv_writer_writes_them() {
     same(&loc, b"lon,lat\n");
 }
 
+/// How generated inputs look: header `id,lon,lat,note`; one row in `odd_width` of another
+/// width (1-6 fields, or half of them blank lines with `blank`); one coordinate in
+/// `coord_piece` drawn from `pieces` instead of a point in the west.
+struct Shape<'p> {
+    pieces: &'p [&'p [u8]],
+    odd_width: usize,
+    blank: bool,
+    coord_piece: usize,
+    eol: &'p [u8],
+}
+
+impl Shape<'_> {
+    /// Rows from a seeded xorshift until `done(rows, bytes)`.
+    fn rows(&self, seed: u64, done: impl Fn(usize, usize) -> bool) -> Vec<u8> {
+        let mut s = seed;
+        let mut next = |n: usize| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % n as u64) as usize
+        };
+        let mut input = b"id,lon,lat,note".to_vec();
+        input.extend_from_slice(self.eol);
+        let mut row = 0;
+        while !done(row, input.len()) {
+            let fields = match next(self.odd_width) {
+                0 if self.blank && next(2) == 0 => 0,
+                0 => 1 + next(6),
+                _ => 4,
+            };
+            for f in 0..fields {
+                if f > 0 {
+                    input.push(b',');
+                }
+                match f {
+                    0 => input.extend_from_slice(row.to_string().as_bytes()),
+                    1 | 2 if next(self.coord_piece) > 0 => {
+                        let v = if f == 1 {
+                            73.0 + next(54_000) as f64 / 1000.0
+                        } else {
+                            20.0 + next(34_000) as f64 / 1000.0
+                        };
+                        input.extend_from_slice(v.to_string().as_bytes());
+                    }
+                    _ => input.extend_from_slice(self.pieces[next(self.pieces.len())]),
+                }
+            }
+            input.extend_from_slice(self.eol);
+            row += 1;
+        }
+        input
+    }
+}
+
 #[test]
 fn many_generated_rows_agree_with_the_general_path() {
     // Fields drawn from awkward pieces, more rows than a batch, CRLF or LF, rows of every
@@ -191,42 +245,16 @@ fn many_generated_rows_agree_with_the_general_path() {
         b"a\"b",
         b"\"\r\"",
     ];
-    let mut s: u64 = 0x2545F4914F6CDD1D;
-    let mut next = |n: usize| {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s % n as u64) as usize
-    };
     let loc = Locator::on_counties(layer(), LocateOptions::default()).unwrap();
-    for crlf in [false, true] {
-        let mut input = b"id,lon,lat,note".to_vec();
-        let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
-        input.extend_from_slice(eol);
-        for row in 0..2000 {
-            let fields = match next(10) {
-                0 => 1 + next(6),
-                _ => 4,
-            };
-            for f in 0..fields {
-                if f > 0 {
-                    input.push(b',');
-                }
-                match f {
-                    0 => input.extend_from_slice(row.to_string().as_bytes()),
-                    1 | 2 if next(4) > 0 => {
-                        let v = if f == 1 {
-                            73.0 + next(54_000) as f64 / 1000.0
-                        } else {
-                            20.0 + next(34_000) as f64 / 1000.0
-                        };
-                        input.extend_from_slice(v.to_string().as_bytes());
-                    }
-                    _ => input.extend_from_slice(PIECES[next(PIECES.len())]),
-                }
-            }
-            input.extend_from_slice(eol);
-        }
+    for eol in [&b"\n"[..], b"\r\n"] {
+        let shape = Shape {
+            pieces: PIECES,
+            odd_width: 10,
+            blank: false,
+            coord_piece: 4,
+            eol,
+        };
+        let input = shape.rows(0x2545F4914F6CDD1D, |rows, _| rows == 2000);
         same(&loc, &input);
     }
 }
@@ -264,41 +292,16 @@ fn plain_rows_and_the_handover_agree_with_the_general_path() {
     const PIECES: &[&[u8]] = &[
         b"", b" 1 ", b"east", b"nan", b"1e400", b"-0", b"\xff", b"+104",
     ];
-    let mut s: u64 = 0x9E3779B97F4A7C15;
-    let mut next = |n: usize| {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s % n as u64) as usize
+    let shape = Shape {
+        pieces: PIECES,
+        odd_width: 25,
+        blank: true,
+        coord_piece: 20,
+        eol: b"\n",
     };
-    let mut input = b"id,lon,lat,note\n".to_vec();
-    let mut row = 0;
-    while input.len() < super::READ_CHUNK * 5 / 2 {
-        row += 1;
-        let fields = match next(50) {
-            0 => 0,
-            1 => 1 + next(6),
-            _ => 4,
-        };
-        for f in 0..fields {
-            if f > 0 {
-                input.push(b',');
-            }
-            match f {
-                0 => input.extend_from_slice(row.to_string().as_bytes()),
-                1 | 2 if next(20) > 0 => {
-                    let v = if f == 1 {
-                        73.0 + next(54_000) as f64 / 1000.0
-                    } else {
-                        20.0 + next(34_000) as f64 / 1000.0
-                    };
-                    input.extend_from_slice(v.to_string().as_bytes());
-                }
-                _ => input.extend_from_slice(PIECES[next(PIECES.len())]),
-            }
-        }
-        input.push(b'\n');
-    }
+    let mut input = shape.rows(0x9E3779B97F4A7C15, |_, bytes| {
+        bytes >= super::READ_CHUNK * 5 / 2
+    });
     input.extend_from_slice(b"last,104.06,30.67,no newline");
     let loc = Locator::on_counties(layer(), LocateOptions::default()).unwrap();
     same(&loc, &input);
@@ -311,21 +314,24 @@ fn plain_rows_and_the_handover_agree_with_the_general_path() {
     quoted.extend_from_slice(&input[at..]);
     same(&loc, &quoted);
 
-    for head in [&b"\xef\xbb\xbf"[..], b""] {
-        let mut other = head.to_vec();
-        other.extend_from_slice(&input);
-        if head.is_empty() {
-            other = other
-                .iter()
-                .flat_map(|&b| {
-                    if b == b'\n' {
-                        vec![b'\r', b'\n']
-                    } else {
-                        vec![b]
-                    }
-                })
-                .collect();
+    // A line longer than a read chunk.
+    let mut long = input[..at].to_vec();
+    long.extend_from_slice(b"long,104.06,30.67,");
+    long.extend(std::iter::repeat_n(b'n', super::READ_CHUNK * 3 / 2));
+    long.push(b'\n');
+    long.extend_from_slice(&input[at..]);
+    same(&loc, &long);
+
+    // A byte-order mark, or CRLF line ends: the csv crate reads from the start.
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend_from_slice(&input);
+    same(&loc, &bom);
+    let mut crlf = Vec::with_capacity(input.len() * 11 / 10);
+    for &b in &input {
+        if b == b'\n' {
+            crlf.push(b'\r');
         }
-        same(&loc, &other);
+        crlf.push(b);
     }
+    same(&loc, &crlf);
 }
