@@ -150,6 +150,33 @@ fn main() {
         1e6 / best_many,
         atlas.county_index.grid_bytes() as f64 / 1e6
     );
+    // The points of bench/locate.sh: a county at random (equal weight), a uniform position in
+    // its bounding box; small counties, nearly all border cells, weigh as much as large ones.
+    let boxes: Vec<geo::Rect<f64>> = atlas
+        .counties
+        .iter()
+        .filter_map(|c| geo::BoundingRect::bounding_rect(&*c.geometry))
+        .collect();
+    let pts: Vec<(f64, f64)> = (0..1_000_000)
+        .map(|_| {
+            let b = boxes[(next() * boxes.len() as f64) as usize % boxes.len()];
+            (
+                b.min().x + next() * b.width(),
+                b.min().y + next() * b.height(),
+            )
+        })
+        .collect();
+    let mut best_many = f64::MAX;
+    for _ in 0..7 {
+        let t = Instant::now();
+        atlas.county_index.locate_many(&pts, &mut many);
+        best_many = best_many.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{{\"bench\":\"locate_county_boxes_1m\",\"matched\":{},\"batched_points_per_s\":{:.0}}}",
+        many.iter().filter(|c| c.is_some()).count(),
+        1e6 / best_many
+    );
     let order: Vec<u32> = atlas.counties.iter().map(|c| c.adcode).collect();
     let t = Instant::now();
     let m2 = pts

@@ -13,9 +13,17 @@ use geo_types::{MultiPolygon, Rect};
 #[derive(Debug, Clone)]
 pub struct PreparedPolygon {
     bbox: Rect<f64>,
-    band_height: f64,
-    /// Per band, edges as `[x1, y1, x2, y2]`.
-    bands: Vec<Vec<[f64; 4]>>,
+    /// Bands per degree of latitude: a band is found by a multiplication, not a division (the
+    /// build places edges by the same formula, and both are monotonic in `y`, so an edge
+    /// spanning a latitude is in that latitude's band).
+    bands_per_degree: f64,
+    /// Where each band's edges start in `edges` (and, last, where the final band's end): one
+    /// flat array, not a vector per band, so that finding a band is one small read and not a
+    /// pointer to follow (a lookup of a random point misses the cache at each such step).
+    band_starts: Vec<u32>,
+    /// The edges of band after band, as `[x1, y1, x2, y2]`; an edge spanning several bands is
+    /// in each.
+    edges: Vec<[f64; 4]>,
 }
 
 impl PreparedPolygon {
@@ -52,20 +60,50 @@ impl PreparedPolygon {
         // About eight edges per band keeps a test short without blowing up memory.
         let n_bands = (edges.len() / 8).clamp(1, 4096);
         let band_height = ((y1 - y0) / n_bands as f64).max(f64::MIN_POSITIVE);
-        let mut bands = vec![Vec::new(); n_bands];
-        for e in edges {
+        let bands_per_degree = 1.0 / band_height;
+        let span = |e: &[f64; 4]| {
             let (lo, hi) = (e[1].min(e[3]), e[1].max(e[3]));
-            let b0 = (((lo - y0) / band_height) as usize).min(n_bands - 1);
-            let b1 = (((hi - y0) / band_height) as usize).min(n_bands - 1);
-            for band in &mut bands[b0..=b1] {
-                band.push(e);
+            let b0 = (((lo - y0) * bands_per_degree) as usize).min(n_bands - 1);
+            let b1 = (((hi - y0) * bands_per_degree) as usize).min(n_bands - 1);
+            b0..=b1
+        };
+        // Counted first, then placed: the bands' edges end up side by side in one array.
+        let mut band_starts = vec![0u32; n_bands + 1];
+        for e in &edges {
+            for b in span(e) {
+                band_starts[b + 1] += 1;
+            }
+        }
+        for b in 0..n_bands {
+            band_starts[b + 1] += band_starts[b];
+        }
+        let mut next: Vec<u32> = band_starts[..n_bands].to_vec();
+        let mut placed = vec![[0.0; 4]; band_starts[n_bands] as usize];
+        for e in &edges {
+            for b in span(e) {
+                placed[next[b] as usize] = *e;
+                next[b] += 1;
             }
         }
         PreparedPolygon {
             bbox: Rect::new((x0, y0), (x1, y1)),
-            band_height,
-            bands,
+            bands_per_degree,
+            band_starts,
+            edges: placed,
         }
+    }
+
+    /// The edges of band `b`.
+    #[inline]
+    fn band_edges(&self, b: usize) -> &[[f64; 4]] {
+        &self.edges[self.band_starts[b] as usize..self.band_starts[b + 1] as usize]
+    }
+
+    /// The band of latitude `y`, inside the box.
+    #[inline]
+    fn band_of(&self, y: f64) -> usize {
+        let n = self.band_starts.len() - 1;
+        (((y - self.bbox.min().y) * self.bands_per_degree) as usize).min(n - 1)
     }
 
     pub fn bbox(&self) -> Rect<f64> {
@@ -80,15 +118,15 @@ impl PreparedPolygon {
         if x < min.x || x > max.x || y < min.y || y > max.y {
             return false;
         }
-        let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
         let mut inside = false;
-        for e in &self.bands[b] {
-            if (e[1] > y) != (e[3] > y) {
-                let xi = e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]);
-                if x < xi {
-                    inside = !inside;
-                }
-            }
+        for e in self.band_edges(self.band_of(y)) {
+            // The point is left of the crossing `e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] -
+            // e[1])`, multiplied out: the lower end is first, so `e[3] - e[1] > 0` for an edge
+            // the ray crosses, and no division is needed. Neighbours sharing an edge hold it bit
+            // for bit, so they still compute the same side.
+            let crosses = (e[1] > y) != (e[3] > y);
+            let left = (x - e[0]) * (e[3] - e[1]) < (y - e[1]) * (e[2] - e[0]);
+            inside ^= crosses & left;
         }
         inside
     }
@@ -101,8 +139,7 @@ impl PreparedPolygon {
         if x < min.x || x > max.x || y < min.y || y > max.y {
             return &[];
         }
-        let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
-        &self.bands[b]
+        self.band_edges(self.band_of(y))
     }
 
     /// The x positions where the horizontal line at `y` crosses the boundary, unsorted.
@@ -112,8 +149,7 @@ impl PreparedPolygon {
         if y < min.y || y > self.bbox.max().y {
             return;
         }
-        let b = (((y - min.y) / self.band_height) as usize).min(self.bands.len() - 1);
-        for e in &self.bands[b] {
+        for e in self.band_edges(self.band_of(y)) {
             if (e[1] > y) != (e[3] > y) {
                 out.push(e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]));
             }
@@ -122,6 +158,6 @@ impl PreparedPolygon {
 
     /// Every edge, once per band it spans (callers only need each edge's extent).
     pub(crate) fn edges(&self) -> impl Iterator<Item = &[f64; 4]> {
-        self.bands.iter().flatten()
+        self.edges.iter()
     }
 }

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use geo_types::MultiPolygon;
 use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
 
@@ -215,6 +217,10 @@ impl RegionIndex {
             (c, order.get(i as usize).copied().unwrap_or(u32::MAX), i)
         });
         pairs.dedup();
+        // Neighbouring border cells mostly have the same candidates: each distinct list is
+        // kept once, so the lists stay a small table the cache holds.
+        let mut known: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut list: Vec<u32> = Vec::new();
         let mut k = 0;
         while k < pairs.len() {
             let cell = pairs[k].0 as usize;
@@ -222,23 +228,33 @@ impl RegionIndex {
             while k < pairs.len() && pairs[k].0 as usize == cell {
                 k += 1;
             }
+            list.clear();
             // Any region that filled this cell in step 2 before a border was found is a candidate too.
             let prior = cells[cell];
             if prior != 0 && prior != u32::MAX && prior & LIST_BIT == 0 {
                 let r = prior - 1;
                 if !pairs[start..k].iter().any(|&(_, i)| i == r) {
-                    self.list_items.push(r);
+                    list.push(r);
                 }
             }
-            self.list_items
-                .extend(pairs[start..k].iter().map(|&(_, i)| i));
-            let list = self.list_offsets.len() as u32 - 1;
-            self.list_offsets.push(self.list_items.len() as u32);
-            // Re-sort the list by rank so the tie-break is deterministic.
-            let s = self.list_offsets[list as usize] as usize;
-            self.list_items[s..]
-                .sort_unstable_by_key(|&i| (order.get(i as usize).copied().unwrap_or(u32::MAX), i));
-            cells[cell] = LIST_BIT | list;
+            list.extend(pairs[start..k].iter().map(|&(_, i)| i));
+            // By rank, so the tie-break is deterministic.
+            list.sort_unstable_by_key(|&i| (order.get(i as usize).copied().unwrap_or(u32::MAX), i));
+            let id = match known.get(&list) {
+                Some(&id) => id,
+                None => {
+                    let id = self.list_offsets.len() as u32 - 1;
+                    assert!(
+                        id < BLOCK_BIT,
+                        "too many candidate lists for the grid's codes"
+                    );
+                    self.list_items.extend_from_slice(&list);
+                    self.list_offsets.push(self.list_items.len() as u32);
+                    known.insert(list.clone(), id);
+                    id
+                }
+            };
+            cells[cell] = LIST_BIT | id;
         }
     }
 
@@ -262,8 +278,9 @@ impl RegionIndex {
 
     /// [`RegionIndex::locate`] of each point, in order, into `out` (cleared first): the same
     /// answers, faster for many points. The grid's blocks and the band edges are larger than
-    /// the cache, so a lookup is bound by cache misses (the block's cell, the candidate list,
-    /// the band, its edges), each waiting for the one before, which one point after another pays in turn.
+    /// the cache, so a lookup is bound by cache misses (the block's cell, the band's start in
+    /// the candidate's edges, the edges), each waiting for the one before, which one point after
+    /// another pays in turn.
     /// Here the points go in chunks, and each step of that chain is one pass over the chunk
     /// of independent loads, so the processor waits for the misses of a whole chunk at once;
     /// the exact tests (on edges now cached) come last.

@@ -387,8 +387,49 @@ pub fn check_point(lon: Option<f64>, lat: Option<f64>) -> Result<(f64, f64), Str
     Ok((x, y))
 }
 
+/// Powers of ten a double holds exactly.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A plain decimal (`-`, digits, at most one point) whose digits make an integer below 2^53
+/// with at most 22 of them after the point, as a double; `None` for anything else. Such an
+/// integer and such a power of ten are both exact doubles, so one division, correctly rounded
+/// by the processor, gives the nearest double to the decimal: what `str::parse` gives (this is
+/// the first step of its algorithm too). Coordinates nearly always take this path, and taking
+/// it in one pass over the bytes halves the time a cell costs.
+#[inline]
+fn plain_decimal(cell: &[u8]) -> Option<f64> {
+    let (negative, digits) = match cell.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, cell),
+    };
+    let (mut mantissa, mut count, mut after_point) = (0u64, 0u32, 0usize);
+    let mut point = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' if count < 19 => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                after_point += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || mantissa > 1 << 53 || after_point >= EXACT_POW10.len() {
+        return None;
+    }
+    let v = mantissa as f64 / EXACT_POW10[after_point];
+    Some(if negative { -v } else { v })
+}
+
 /// Parses one coordinate cell, naming the column in the error.
 pub fn parse_coord(cell: &[u8], column: &str) -> Result<f64, String> {
+    if let Some(v) = plain_decimal(cell) {
+        return Ok(v);
+    }
     // The common cell: digits, a point and a minus sign, nothing to trim. For such text
     // fast-float2 and `str::parse` accept the same (the Rust standard library took its
     // algorithm) and give the same nearest double, but from bytes it needs no UTF-8 check or
@@ -471,6 +512,16 @@ mod tests {
             "1 ",
             "9007199254740993",
             "0.1000000000000000055511151231257827021181583404541015625",
+            "9007199254740992",
+            "900719925474099.3",
+            "9007199254740993.0",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "1234567890123456789",
+            "12345678901234567890",
+            "-0.0",
+            "inf",
+            "-NaN",
             "",
         ]
         .iter()
