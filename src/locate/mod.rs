@@ -430,10 +430,11 @@ pub fn parse_coord(cell: &[u8], column: &str) -> Result<f64, String> {
     if let Some(v) = plain_decimal(cell) {
         return Ok(v);
     }
-    // The common cell: digits, a point and a minus sign, nothing to trim. For such text
-    // fast-float2 and `str::parse` accept the same (the Rust standard library took its
-    // algorithm) and give the same nearest double, but from bytes it needs no UTF-8 check or
-    // trimming first. Anything else, and what it refuses, takes the general path below.
+    // Digits, a point and a minus sign beyond the exact path above (17 significant digits, as
+    // full-precision exports write them), nothing to trim. For such text fast-float2 and
+    // `str::parse` accept the same (the Rust standard library took its algorithm) and give the
+    // same nearest double, but from bytes it needs no UTF-8 check or trimming first. Anything
+    // else, and what it refuses, takes the general path below.
     if !cell.is_empty()
         && cell
             .iter()
