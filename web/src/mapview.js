@@ -119,6 +119,9 @@ export function rebuildSites() {
     });
     if (members.length > 1) anchors.push({ type: 'Feature', geometry: { type: 'Point', coordinates: origin }, properties: { n: members.length } });
   }
+  // Larger markers first, so smaller ones stay on top and clickable (the order a bucket
+  // draws in; a circle-sort-key would split the layer into a draw call per marker).
+  pts.sort((a, b) => b.properties.r - a.properties.r);
   const src = map.getSource('sites');
   if (src) {
     src.setData({ type: 'FeatureCollection', features: pts });
@@ -138,7 +141,9 @@ export function addCountyLayers() {
   }));
   map.addLayer({
     id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
-    paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95 },
+    // No antialiasing pass: counties-line draws every border over the fill's edges, and the
+    // pass (every edge drawn again as lines) cost a quarter of each frame in software WebGL.
+    paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95, 'fill-antialias': false },
   });
   map.addLayer({
     id: 'counties-line', type: 'line', source: 'counties', 'source-layer': 'counties',
@@ -209,7 +214,6 @@ export function addLayers(basemapUrl) {
   const r = ['get', 'r'];
   map.addLayer({
     id: 'sites', type: 'circle', source: 'sites',
-    layout: { 'circle-sort-key': ['-', 0, r] },
     paint: {
       'circle-color': ['match', ['get', 'status'], ...Object.entries(STATUS_COLOR).flat(), '#cccccc'],
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, ['*', 0.85, r], 8, ['*', 1.3, r]],
