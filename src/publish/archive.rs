@@ -6,8 +6,8 @@
 //! Two kinds per layer: `tiles/{id}.pmtiles` holds every feature with every property (for GIS
 //! tools), and `tiles/map/{id}.pmtiles` holds the tiles the web map asks the live server for
 //! ([`MAP_TILE_QUERIES`]: the features it draws, the properties it reads). The map's plant tile
-//! at the start view is 131 KB instead of 1.7 MB: decoding the full tiles on the main thread
-//! kept the static page from being ready as soon as the live one.
+//! at the start view is 131 KB instead of 1.7 MB; parsing and filtering the full tiles in the
+//! page (a CPU the map's frames also need) made the static map about 200 ms slower to be ready.
 
 use std::path::Path;
 
@@ -19,7 +19,7 @@ use crate::layers::{GeometryKind, Layer, PropType};
 use crate::server::{tile_selection, Selection};
 use crate::tiles::{layer_tile, TileId};
 
-/// The tile queries of the web map (web/src/api.js `MAP_TILES`, checked by a test): the
+/// The tile queries of the web map (web/src/source.js `MAP_TILES`, checked by a test): the
 /// published map reads `tiles/map/{id}.pmtiles`, made with the same query.
 pub const MAP_TILE_QUERIES: [(&str, &str); 4] = [
     ("counties", "properties=adcode,name_en,province"),
