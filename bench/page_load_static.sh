@@ -26,7 +26,7 @@ done
 t0=$(date +%s.%N)
 /usr/bin/time -f '%M' -o "$OUT/publish.rss" "$BIN" publish "$OUT/site" "${plants[@]}" >"$OUT/publish.log" 2>&1
 t1=$(date +%s.%N)
-echo "{\"kind\":\"publish\",\"seconds\":$(python3 -c "print(round($t1-$t0,2))"),\"folder_mb\":$(du -sm "$OUT/site" | cut -f1),\"pmtiles_mb\":$(du -cm "$OUT"/site/tiles/*.pmtiles | tail -1 | cut -f1),\"peak_rss_mb\":$(( $(cat "$OUT/publish.rss") / 1024 ))}"
+echo "{\"kind\":\"publish\",\"seconds\":$(python3 -c "print(round($t1-$t0,2))"),\"folder_mb\":$(du -sm "$OUT/site" | cut -f1),\"pmtiles_mb\":$(du -cm "$OUT"/site/tiles/*.pmtiles | tail -1 | cut -f1),\"map_pmtiles_mb\":$(du -cm "$OUT"/site/tiles/map/*.pmtiles | tail -1 | cut -f1),\"peak_rss_mb\":$(( $(cat "$OUT/publish.rss") / 1024 ))}"
 
 PORT_LIVE=5301; PORT_STATIC=5302
 RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT_LIVE" "${plants[@]}" 2>"$OUT/serve.log" & LIVE=$!

@@ -183,6 +183,14 @@ fn published_folder_on_nginx_in_headless_chromium() {
         let id = layer["id"].as_str().unwrap();
         let archive = std::fs::read(site.join(format!("tiles/{id}.pmtiles"))).unwrap();
         assert_eq!(&archive[..8], b"PMTiles\x03", "{id}");
+        // The map's layers have their map archive too (the tiles the page draws).
+        if compute_atlas::publish::MAP_TILE_QUERIES
+            .iter()
+            .any(|(m, _)| *m == id)
+        {
+            let map = std::fs::read(site.join(format!("tiles/map/{id}.pmtiles"))).unwrap();
+            assert_eq!(&map[..8], b"PMTiles\x03", "map/{id}");
+        }
         let geojson = std::fs::read_to_string(site.join(format!("data/{id}.geojson"))).unwrap();
         let v: serde_json::Value = serde_json::from_str(&geojson).unwrap();
         assert_eq!(
@@ -203,7 +211,7 @@ fn published_folder_on_nginx_in_headless_chromium() {
         assert!(site.join(f).exists(), "{f}");
     }
     published_analytics_match_the_live_api(&site);
-    gdal_reads_the_archives(&site, &sites);
+    gdal_reads_the_archives(&site, &sites, !plants.is_empty());
     let frame_dir = out.path().join("frame");
     std::fs::create_dir(&frame_dir).unwrap();
     let atlas_port = common::free_port();
@@ -299,17 +307,23 @@ fn published_analytics_match_the_live_api(site: &Path) {
 
 /// Another reader of the archives: GDAL's PMTiles driver (the GDAL bundled in pyogrio) finds at
 /// the deepest zoom every site with its id, every county (a county cut by tile edges comes in
-/// several pieces carrying the same adcode) and every located base.
-fn gdal_reads_the_archives(site: &Path, sites: &serde_json::Value) {
+/// several pieces carrying the same adcode) and every located base; in the map's archives,
+/// every county again with the map's three fields, and (with plant files) exactly the plants
+/// the map draws (operating, counted, in the covered area) with the map's five fields.
+fn gdal_reads_the_archives(site: &Path, sites: &serde_json::Value, with_plants: bool) {
     let python = std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = r#"
-import json, sys, pyogrio
+import json, os, sys, pyogrio
 out = {}
-for name, key in [("sites", "id"), ("counties", "adcode"), ("renewable-bases", "name")]:
+for name, key in [("sites", "id"), ("counties", "adcode"), ("renewable-bases", "name"),
+                  ("map/counties", "adcode"), ("map/power-plants", "id")]:
     path = f"{sys.argv[1]}/tiles/{name}.pmtiles"
+    if not os.path.exists(path):
+        continue
     layers = pyogrio.list_layers(path)
     df = pyogrio.read_dataframe(path, layer=layers[0][0])
     out[name] = sorted(str(v) for v in df[key].unique())
+    out[name + " fields"] = sorted(c for c in df.columns if c not in ("geometry", "mvt_id"))
 print(json.dumps(out))
 "#;
     let run = Command::new(&python)
@@ -365,4 +379,30 @@ print(json.dumps(out))
     bases.sort();
     bases.dedup();
     assert_eq!(found["renewable-bases"], serde_json::json!(bases));
+    assert_eq!(found["map/counties"], serde_json::json!(adcodes));
+    assert_eq!(
+        found["map/counties fields"],
+        serde_json::json!(["adcode", "name_en", "province"])
+    );
+    if !with_plants {
+        return;
+    }
+    let mut drawn: Vec<String> = geojson("power-plants")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let p = &f["properties"];
+            p["status"] == "operating" && p["counted"] == true && p["in_area"] == true
+        })
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+        .collect();
+    drawn.sort();
+    drawn.dedup();
+    assert!(drawn.len() > 100, "{} plants drawn", drawn.len());
+    assert_eq!(found["map/power-plants"], serde_json::json!(drawn));
+    assert_eq!(
+        found["map/power-plants fields"],
+        serde_json::json!(["capacity_mw", "fuel", "id", "name", "unit"])
+    );
 }

@@ -8,6 +8,8 @@
 //! DIR/embed.html              the embeddable map (no panel; for an <iframe>)
 //! DIR/assets/                 the map's script and styles
 //! DIR/tiles/{collection}.pmtiles   each layer's vector tiles, PMTiles v3
+//! DIR/tiles/map/{collection}.pmtiles   the tiles the web map draws (its filter and
+//!                             properties; the map's layers only)
 //! DIR/data/{collection}.geojson, .csv   each layer's features (the downloads)
 //! DIR/data/collections.json   the collections (titles, attribution, extents)
 //! DIR/data/analytics/         county, prefecture, province tables (JSON, CSV), summary,
@@ -29,7 +31,7 @@ mod site;
 
 use std::path::{Path, PathBuf};
 
-pub use archive::{max_zoom, ArchiveReport};
+pub use archive::{max_zoom, ArchiveKind, ArchiveReport, MAP_TILE_QUERIES};
 
 use crate::atlas::AtlasConfig;
 use crate::server::Served;
@@ -131,7 +133,7 @@ pub fn publish_served(
     let t0 = std::time::Instant::now();
     let out = &options.out;
     prepare(out, options.force)?;
-    for sub in ["tiles", "data/analytics", "data/map", "plots", "assets"] {
+    for sub in ["tiles/map", "data/analytics", "data/map", "plots", "assets"] {
         let d = out.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| PublishError::io(&d, e))?;
     }
@@ -140,9 +142,15 @@ pub fn publish_served(
 
     let t = std::time::Instant::now();
     let mut archives = Vec::new();
-    for layer in &served.layers {
-        let path = out.join("tiles").join(format!("{}.pmtiles", layer.id));
-        if let Some(r) = archive::write_archive(layer, &path, &version, options.threads)? {
+    let kinds = served.layers.iter().flat_map(|layer| {
+        let map = MAP_TILE_QUERIES
+            .iter()
+            .filter(|(id, _)| *id == layer.id)
+            .map(|(_, q)| ArchiveKind::Map(q));
+        std::iter::once((layer, ArchiveKind::Full)).chain(map.map(move |k| (layer, k)))
+    });
+    for (layer, kind) in kinds {
+        if let Some(r) = archive::write_archive(layer, kind, out, &version, options.threads)? {
             tracing::info!(
                 "{}: {} tiles z0-{}, {:.1} MB, {:.2} s",
                 r.path,

@@ -219,7 +219,7 @@ pub(super) fn write_site(
     let web_config = web::Data::new(WebConfig { basemap: None });
     let archives: Vec<Value> = archives
         .iter()
-        .map(|a| json!({"collection": a.collection, "path": a.path, "max_zoom": a.max_zoom, "tiles": a.tiles, "bytes": a.bytes}))
+        .map(|a| json!({"collection": a.collection, "path": a.path, "query": a.query, "max_zoom": a.max_zoom, "tiles": a.tiles, "bytes": a.bytes}))
         .collect();
 
     actix_web::rt::System::new().block_on(async move {

@@ -215,6 +215,13 @@ pub fn parse_selection(layer: &Layer, p: &[(String, String)]) -> Result<Selectio
     })
 }
 
+/// The selection of a tile URL's query string (`status=operating&properties=id,fuel`), checked
+/// as the tile route checks it; `publish` makes the web map's archives with it.
+pub fn tile_selection(layer: &Layer, query_string: &str) -> Result<Selection, ApiError> {
+    let p = query::parse_pairs(query_string)?;
+    parse_selection(layer, &p)
+}
+
 /// Parses `filter`, `filter-lang` and `filter-crs`.
 fn parse_filter(layer: &Layer, p: &[(String, String)]) -> Result<Option<Arc<Filter>>, ApiError> {
     let lang = get(p, "filter-lang")

@@ -42,6 +42,7 @@ pub use self::webmap::WebConfig;
 pub use admin::AdminToken;
 
 pub use error::ApiError;
+pub use layer::{tile_selection, Selection};
 pub use state::{
     AppState, ProcessLimits, Served, DEFAULT_CACHE_MB, DEFAULT_LOCATE_CONCURRENCY,
     DEFAULT_MAX_ROWS, DEFAULT_MAX_UPLOAD_MB,

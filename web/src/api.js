@@ -4,22 +4,16 @@
 
 // The published folder (`compute-atlas publish`) has the same data as files: source.js
 // says which, and the URL helpers below pick the file when the page is static.
-import { STATIC, staticItems, pinned, staticPlot, loadPlotIndex } from './source.js';
+import { STATIC, staticItems, pinned, staticPlot, loadPlotIndex, archiveRecord } from './source.js';
 
 // Downloads: the whole layer (the published folder has it as data/{id}.geojson / .csv).
 export const ITEMS = (id, extra = '') => (STATIC && !extra ? staticItems(id, 'geojson') : `/collections/${id}/items?f=json&limit=10000${extra}`);
 export const CSV = (id) => (STATIC ? staticItems(id, 'csv') : `/collections/${id}/items?f=csv&limit=10000`);
 // Counties and plants come as vector tiles (OGC API - Tiles, MVT; PMTiles archives when
-// static, see source.js vectorSource): the map loads only the tiles in view, simplified for
-// their zoom, instead of every polygon and point up front.
-// County tiles carry identity only; the figures come from /analytics/counties and are
-// joined on the map by feature state, so changing the metric loads nothing.
-export const COUNTY_TILE_PROPS = 'properties=adcode,name_en,province';
-// Plants drawn on the map: operating records inside the covered counties that the
-// county figures count (the preferred source per fuel, so a plant is not drawn twice).
-// The rest (retired, cancelled, planned, outside the west) stay in the downloads.
+// static, see source.js MAP_TILES and vectorSource): the map loads only the tiles in view,
+// simplified for their zoom, instead of every polygon and point up front.
+// The plants the map draws (and the legend counts): operating, counted, inside the west.
 export const PLANT_FILTER = 'status=operating&counted=true&in_area=true';
-export const PLANT_TILE_PROPS = `${PLANT_FILTER}&properties=id,name,unit,fuel,capacity_mw`;
 
 export const plotUrl = (kind, ext, params, w, h) => (STATIC
   ? staticPlot(kind, ext, params).url
@@ -111,11 +105,16 @@ export async function fetchStartData() {
   return { collections, config, provinces, sites, analytics, bases, catalogue, programmes };
 }
 
-/** One power plant record (the tiles carry only what the marker needs). */
-// The published archive's tiles carry every property, so the static page has the record already.
-export const fetchPlant = (id, tileProps) => (STATIC
-  ? Promise.resolve({ properties: tileProps || {} })
-  : getJson(`/collections/power-plants/items/${encodeURIComponent(id)}?f=json`));
+/**
+ * One power plant record (the map's tiles carry only what the marker needs), by id; `lngLat`
+ * is where it was clicked. The published folder reads it from the full plant archive.
+ */
+export async function fetchPlant(id, lngLat) {
+  if (!STATIC) return getJson(`/collections/power-plants/items/${encodeURIComponent(id)}?f=json`);
+  const properties = await archiveRecord('power-plants', id, lngLat);
+  if (!properties) throw new Error(`plant ${id} is not in tiles/power-plants.pmtiles`);
+  return { properties };
+}
 
 /**
  * Operating plant records per fuel, counted by the server (numberMatched), so the

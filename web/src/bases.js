@@ -12,8 +12,6 @@ const HIT_PX = 5;
 /** Layers whose own click handlers come before a base's popup. */
 const CLICK_FIRST = ['sites', 'plants'];
 
-const BASE_TILE_PROPS = 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url';
-
 function row(label, value) {
   return `<dt>${esc(label)}</dt><dd>${esc(value)}</dd>`;
 }
@@ -26,7 +24,7 @@ export function basePopupHtml(p) {
 }
 
 export function addBaseLayers() {
-  map.addSource('bases', vectorSource('renewable-bases', BASE_TILE_PROPS));
+  map.addSource('bases', vectorSource('renewable-bases'));
   map.addLayer({
     id: 'bases-line', type: 'line', source: 'bases', 'source-layer': 'renewable-bases',
     paint: { 'line-color': '#7ee081', 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 1.2, 8, 2.4], 'line-dasharray': [3, 2], 'line-opacity': 0.9 },

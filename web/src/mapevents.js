@@ -85,7 +85,7 @@ export function wireMap() {
     tip.hidden = true;
     if (!f) return setSelection('');
     if (f.layer.id === 'sites') return setSelection(`site:${f.properties.id}`);
-    if (f.layer.id === 'plants') return showPlant(f.properties);
+    if (f.layer.id === 'plants') return showPlant(f.properties, f.geometry.type === 'Point' ? f.geometry.coordinates : [e.lngLat.lng, e.lngLat.lat]);
     return setSelection(`county:${f.properties.adcode}`, { props: f.properties });
   });
   const lowZoom = () => map.getContainer().classList.toggle('lowzoom', map.getZoom() < (narrow.matches ? 4.5 : 3.6));

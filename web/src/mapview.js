@@ -6,8 +6,7 @@ import maplibregl from 'maplibre-gl';
 
 import { esc, isNum } from './format.js';
 import { bboxOf, validBbox, labelPoint, pointKey, spreadOffsets, offsetLngLat } from './geo.js';
-import { COUNTY_TILE_PROPS, PLANT_TILE_PROPS } from './api.js';
-import { vectorSource, plantLayerFilter } from './source.js';
+import { vectorSource } from './source.js';
 import { state, data, ui, $, siteVisible, rowInProvince } from './context.js';
 import { quantileScale, fillColorExpr } from './choropleth.js';
 import { marksZoneAggregates } from './metrics.js';
@@ -75,7 +74,7 @@ function aggregateFilter() {
   return ['in', ['get', 'adcode'], ['literal', codes]];
 }
 
-// The county figures as feature state of the tiled county polygons (see COUNTY_TILE_PROPS).
+// The county figures as feature state of the tiled county polygons (see MAP_TILES in source.js).
 export function setCountyStates() {
   for (const r of data.rows) {
     const figures = {};
@@ -120,6 +119,9 @@ export function rebuildSites() {
     });
     if (members.length > 1) anchors.push({ type: 'Feature', geometry: { type: 'Point', coordinates: origin }, properties: { n: members.length } });
   }
+  // Larger markers first, so smaller ones stay on top and clickable (the order a bucket
+  // draws in; a circle-sort-key would split the layer into a draw call per marker).
+  pts.sort((a, b) => b.properties.r - a.properties.r);
   const src = map.getSource('sites');
   if (src) {
     src.setData({ type: 'FeatureCollection', features: pts });
@@ -133,13 +135,15 @@ export function rebuildSites() {
 // rest of the data is still being fetched.
 export function addCountyLayers() {
   // Beyond zoom 12 (live) the map enlarges the tiles: the boundaries hold no finer detail.
-  map.addSource('counties', vectorSource('counties', COUNTY_TILE_PROPS, {
+  map.addSource('counties', vectorSource('counties', {
     promoteId: { counties: 'adcode' },
     attribution: '',
   }));
   map.addLayer({
     id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
-    paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95 },
+    // No antialiasing pass: counties-line draws every border over the fill's edges, and the
+    // pass (every edge drawn again as lines) cost a quarter of each frame in software WebGL.
+    paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95, 'fill-antialias': false },
   });
   map.addLayer({
     id: 'counties-line', type: 'line', source: 'counties', 'source-layer': 'counties',
@@ -174,18 +178,18 @@ export function addLayers(basemapUrl) {
     map.addSource('basemap', { type: 'raster', tiles: [basemapUrl], tileSize: 256 });
     map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } }, 'counties-fill');
   }
-  map.addSource('provinces', vectorSource('provinces', 'properties=province'));
+  map.addSource('provinces', vectorSource('provinces'));
   map.addLayer({
     id: 'provinces-line', type: 'line', source: 'provinces', 'source-layer': 'provinces',
     paint: { 'line-color': COLORS.province, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.9, 8, 2.2], 'line-opacity': 0.85 },
   });
   if (data.plantsAvailable) {
-    map.addSource('plants', vectorSource('power-plants', PLANT_TILE_PROPS));
+    map.addSource('plants', vectorSource('power-plants'));
   } else {
     map.addSource('plants', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   }
   map.addLayer({
-    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants', ...plantLayerFilter() } : {}),
+    id: 'plants', type: 'circle', source: 'plants', ...(data.plantsAvailable ? { 'source-layer': 'power-plants' } : {}),
     paint: {
       'circle-color': ['match', ['get', 'fuel'], ...Object.entries(FUEL_COLOR).flat(), FUEL_COLOR.other],
       'circle-radius': ['interpolate', ['linear'], ['zoom'],
@@ -210,7 +214,6 @@ export function addLayers(basemapUrl) {
   const r = ['get', 'r'];
   map.addLayer({
     id: 'sites', type: 'circle', source: 'sites',
-    layout: { 'circle-sort-key': ['-', 0, r] },
     paint: {
       'circle-color': ['match', ['get', 'status'], ...Object.entries(STATUS_COLOR).flat(), '#cccccc'],
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, ['*', 0.85, r], 8, ['*', 1.3, r]],

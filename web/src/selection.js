@@ -45,13 +45,13 @@ export function setSelection(sel, { props, fly = false, restore = false } = {}) 
 }
 
 // A plant's tile carries what the marker and tooltip need; the panel fetches the record.
-export function showPlant(p) {
+export function showPlant(p, lngLat) {
   state.sel = '';
   ui.plantShown = p.id;
   renderPlant(p, false);
   openDetails();
   if (!p.id) return;
-  fetchPlant(p.id, p).then((f) => {
+  fetchPlant(p.id, lngLat).then((f) => {
     if (ui.plantShown === p.id && f && f.properties) renderPlant({ id: p.id, ...f.properties }, true);
   }).catch((e) => {
     if (ui.plantShown === p.id) plantLoadFailed(e.message || String(e));

@@ -8,7 +8,9 @@
 // Every URL the static page uses is relative to the page, so the folder works under any path.
 
 import maplibregl from 'maplibre-gl';
-import { Protocol } from 'pmtiles';
+import { PMTiles, Protocol } from 'pmtiles';
+import { VectorTile } from '@mapbox/vector-tile';
+import Pbf from 'pbf';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') || '';
 
@@ -24,25 +26,72 @@ const pin = (url) => (VERSION ? `${url}${url.includes('?') ? '&' : '?'}v=${encod
 /** The published file of a collection's items (GeoJSON or CSV). */
 export const staticItems = (id, ext) => `data/${id}.${ext}`;
 
+// The tiles the map draws, per collection, as the live API's query: the features it shows
+// and the properties it reads. County tiles carry identity only (the figures come from
+// /analytics/counties and are joined by feature state); plants are the operating records
+// inside the covered counties that the county figures count (the preferred source per fuel,
+// so a plant is not drawn twice). `publish` makes tiles/map/{id}.pmtiles with the same
+// queries (src/publish/archive.rs MAP_TILE_QUERIES; a test checks they agree).
+export const MAP_TILES = {
+  counties: 'properties=adcode,name_en,province',
+  provinces: 'properties=province',
+  'power-plants': 'status=operating&counted=true&in_area=true&properties=id,name,unit,fuel,capacity_mw',
+  'renewable-bases': 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url',
+};
+
 /**
- * A MapLibre vector source for collection `id`: the live API's tiles with `query`
- * (properties, filters), or the collection's PMTiles archive, which holds the
- * server's unfiltered tiles (every property) up to the zoom publish chose;
- * MapLibre enlarges the last zoom beyond it. `extra` adds source options.
+ * A MapLibre vector source of the map's tiles of collection `id` (MAP_TILES): the live API's
+ * tiles, or the map's PMTiles archive of the published folder, which holds the same tiles up
+ * to the zoom publish chose; MapLibre enlarges the last zoom beyond it. `extra` adds source
+ * options.
  */
-export function vectorSource(id, query, extra = {}) {
-  if (STATIC) return { type: 'vector', url: `pmtiles://${rel(`tiles/${id}.pmtiles`)}`, ...extra };
-  const tiles = `${rel(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${query}`;
+export function vectorSource(id, extra = {}) {
+  if (STATIC) return { type: 'vector', url: `pmtiles://${rel(`tiles/map/${id}.pmtiles`)}`, ...extra };
+  const tiles = `${rel(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${MAP_TILES[id]}`;
   return { type: 'vector', tiles: [pin(tiles)], minzoom: 0, maxzoom: 12, ...extra };
 }
 
+// ---------------------------------------------------------------- full records
+// The map's tiles carry what the markers need; a panel wants the whole record. The layer's
+// full archive (tiles/{id}.pmtiles, every property) holds it in the deepest tile at the
+// feature's point, so the static page reads one tile instead of the whole download.
+const fullArchives = new Map();
+
+/** Degrees around a clicked point searched for its feature: a rendered point is quantized
+ * to its source tile's grid (1/4096 of a tile at zoom 3 is 0.011°). */
+const CLICK_SLACK_DEG = 0.03;
+
+function tileXY(lng, lat, z) {
+  const n = 2 ** z;
+  const clamp = (v) => Math.min(n - 1, Math.max(0, Math.floor(v)));
+  const r = (Math.max(-85.05, Math.min(85.05, lat)) * Math.PI) / 180;
+  return [clamp(((lng + 180) / 360) * n), clamp(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
+}
+
 /**
- * The plants the map draws: the live API filters the tiles (PLANT_FILTER in the URL);
- * the archive holds every plant, so the layer filters the same way.
+ * The properties of feature `featureId` of collection `id` near `[lng, lat]`, from the full
+ * archive; null when no tile there holds it.
  */
-export const plantLayerFilter = () => (STATIC
-  ? { filter: ['all', ['==', ['get', 'status'], 'operating'], ['==', ['get', 'counted'], true], ['==', ['get', 'in_area'], true]] }
-  : {});
+export async function archiveRecord(id, featureId, [lng, lat]) {
+  if (!fullArchives.has(id)) fullArchives.set(id, new PMTiles(rel(`tiles/${id}.pmtiles`)));
+  const archive = fullArchives.get(id);
+  const z = (await archive.getHeader()).maxZoom;
+  const [x0, y1] = tileXY(lng - CLICK_SLACK_DEG, lat - CLICK_SLACK_DEG, z);
+  const [x1, y0] = tileXY(lng + CLICK_SLACK_DEG, lat + CLICK_SLACK_DEG, z);
+  const [cx, cy] = tileXY(lng, lat, z);
+  const tiles = [[cx, cy]];
+  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) if (x !== cx || y !== cy) tiles.push([x, y]);
+  for (const [x, y] of tiles) {
+    const t = await archive.getZxy(z, x, y);
+    if (!t) continue;
+    const layer = new VectorTile(new Pbf(new Uint8Array(t.data))).layers[id];
+    for (let i = 0; i < (layer ? layer.length : 0); i++) {
+      const p = layer.feature(i).properties;
+      if (String(p.id) === String(featureId)) return p;
+    }
+  }
+  return null;
+}
 
 /** The version pin for a live plot URL (the published plots are files). */
 export const pinned = (url) => (STATIC ? url : pin(url));
@@ -70,3 +119,4 @@ export function staticPlot(kind, ext, params) {
   const p = exact || fallback;
   return p ? { url: p[ext], exact: !!exact } : { url: '', exact: false };
 }
+
