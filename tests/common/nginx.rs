@@ -19,7 +19,20 @@ pub struct Nginx {
 }
 
 impl Drop for Nginx {
+    // SIGTERM, not SIGKILL: a killed master leaves its workers running (and listening) after
+    // the test; on SIGTERM the master stops them and exits.
     fn drop(&mut self) {
+        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: kill(2) on our own child's pid (not yet waited for, so not reused).
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
