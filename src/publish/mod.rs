@@ -142,15 +142,16 @@ pub fn publish_served(
 
     let t = std::time::Instant::now();
     let mut archives = Vec::new();
-    let kinds = served.layers.iter().flat_map(|layer| {
+    for layer in &served.layers {
         let map = MAP_TILE_QUERIES
             .iter()
-            .filter(|(id, _)| *id == layer.id)
+            .find(|(id, _)| *id == layer.id)
             .map(|(_, q)| ArchiveKind::Map(q));
-        std::iter::once((layer, ArchiveKind::Full)).chain(map.map(move |k| (layer, k)))
-    });
-    for (layer, kind) in kinds {
-        if let Some(r) = archive::write_archive(layer, kind, out, &version, options.threads)? {
+        for kind in std::iter::once(ArchiveKind::Full).chain(map) {
+            let Some(r) = archive::write_archive(layer, kind, out, &version, options.threads)?
+            else {
+                continue;
+            };
             tracing::info!(
                 "{}: {} tiles z0-{}, {:.1} MB, {:.2} s",
                 r.path,

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timeAndPanelChecks } from './time-and-panels.mjs';
+import { timeAndPanelChecks, clearPlantMarker } from './time-and-panels.mjs';
 import { editingChecks } from './editing.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -351,20 +351,7 @@ async function main() {
         // Around Hami, where coal, wind and solar plants cluster.
         await page.evaluate(() => { window.atlasMap.jumpTo({ center: [93.2, 42.6], zoom: 8 }); });
         await waitIdle(page);
-        const pt = await page.evaluate(() => {
-          const m = window.atlasMap;
-          const L = window.atlasLayers;
-          const r = m.getContainer().getBoundingClientRect();
-          for (const f of m.queryRenderedFeatures({ layers: [L.plants] })) {
-            const p = m.project(f.geometry.coordinates);
-            if (p.x < 20 || p.y < 20 || p.x > r.width - 20 || p.y > r.height - 20) continue;
-            const near = m.queryRenderedFeatures([[p.x - 14, p.y - 14], [p.x + 14, p.y + 14]], { layers: [L.sites, L.plants] });
-            if (near.every((g) => g.layer.id === L.plants && g.properties.id === f.properties.id)) {
-              return { x: r.left + p.x, y: r.top + p.y, id: f.properties.id, name: f.properties.name };
-            }
-          }
-          return null;
-        });
+        const pt = await clearPlantMarker(page, 14);
         assert(pt, 'no plant marker clear of others near Hami');
         await page.mouse.click(pt.x, pt.y);
         await page.waitForFunction(() => {

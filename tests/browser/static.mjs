@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { balanceTextMatches } from './time-and-panels.mjs';
+import { balanceTextMatches, clearPlantMarker } from './time-and-panels.mjs';
 
 const [base, framePage] = process.argv.slice(2);
 const prefix = new URL(base);
@@ -110,19 +110,7 @@ try {
     await check('a plant panel shows the full record from the full archive', async () => {
       await page.evaluate(() => { window.atlasMap.jumpTo({ center: [93.2, 42.6], zoom: 5 }); });
       await idle(page);
-      const pt = await page.evaluate(() => {
-        const m = window.atlasMap, L = window.atlasLayers;
-        const r = m.getContainer().getBoundingClientRect();
-        for (const f of m.queryRenderedFeatures({ layers: [L.plants] })) {
-          const p = m.project(f.geometry.coordinates);
-          if (p.x < 20 || p.y < 20 || p.x > r.width - 20 || p.y > r.height - 20) continue;
-          const near = m.queryRenderedFeatures([[p.x - 12, p.y - 12], [p.x + 12, p.y + 12]], { layers: [L.sites, L.plants] });
-          if (near.every((g) => g.layer.id === L.plants && g.properties.id === f.properties.id)) {
-            return { x: r.left + p.x, y: r.top + p.y, id: f.properties.id, keys: Object.keys(f.properties).sort() };
-          }
-        }
-        return null;
-      });
+      const pt = await clearPlantMarker(page, 12);
       assert(pt, 'no plant marker clear of others near Hami');
       assert(pt.keys.every((k) => ['capacity_mw', 'fuel', 'id', 'name', 'unit'].includes(k)), `the map's plant tiles carry ${pt.keys.join(',')}`);
       await page.mouse.click(pt.x, pt.y);

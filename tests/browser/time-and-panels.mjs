@@ -13,6 +13,28 @@ const fmt = (v, digits) => {
 };
 
 /**
+ * A power-plant marker in the map's view that no site or other plant touches within `pad`
+ * pixels, so a click on it opens that plant: its page coordinates, id, name and the property
+ * names its tile carries; null when the view has none.
+ */
+export function clearPlantMarker(page, pad) {
+  return page.evaluate((pad) => {
+    const m = window.atlasMap;
+    const L = window.atlasLayers;
+    const r = m.getContainer().getBoundingClientRect();
+    for (const f of m.queryRenderedFeatures({ layers: [L.plants] })) {
+      const p = m.project(f.geometry.coordinates);
+      if (p.x < 20 || p.y < 20 || p.x > r.width - 20 || p.y > r.height - 20) continue;
+      const near = m.queryRenderedFeatures([[p.x - pad, p.y - pad], [p.x + pad, p.y + pad]], { layers: [L.sites, L.plants] });
+      if (near.every((g) => g.layer.id === L.plants && g.properties.id === f.properties.id)) {
+        return { x: r.left + p.x, y: r.top + p.y, id: f.properties.id, name: f.properties.name, keys: Object.keys(f.properties).sort() };
+      }
+    }
+    return null;
+  }, pad);
+}
+
+/**
  * Checks the county panel's balance text against a /analytics/power-balance?level=county body
  * (the live answer or the published file): the demand range, the sites with an estimate, the
  * local supply and the coverage caveat as the page formats them. Returns the row's demand_mw.

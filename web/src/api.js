@@ -4,7 +4,7 @@
 
 // The published folder (`compute-atlas publish`) has the same data as files: source.js
 // says which, and the URL helpers below pick the file when the page is static.
-import { STATIC, staticItems, pinned, staticPlot, loadPlotIndex, archiveRecord } from './source.js';
+import { STATIC, staticItems, pinned, staticPlot, loadPlotIndex, archiveRecord, MAP_TILES } from './source.js';
 
 // Downloads: the whole layer (the published folder has it as data/{id}.geojson / .csv).
 export const ITEMS = (id, extra = '') => (STATIC && !extra ? staticItems(id, 'geojson') : `/collections/${id}/items?f=json&limit=10000${extra}`);
@@ -12,8 +12,10 @@ export const CSV = (id) => (STATIC ? staticItems(id, 'csv') : `/collections/${id
 // Counties and plants come as vector tiles (OGC API - Tiles, MVT; PMTiles archives when
 // static, see source.js MAP_TILES and vectorSource): the map loads only the tiles in view,
 // simplified for their zoom, instead of every polygon and point up front.
-// The plants the map draws (and the legend counts): operating, counted, inside the west.
-export const PLANT_FILTER = 'status=operating&counted=true&in_area=true';
+// The plants the legend counts: those the map draws (its plant query without `properties`).
+const plantQuery = new URLSearchParams(MAP_TILES['power-plants']);
+plantQuery.delete('properties');
+const PLANT_FILTER = plantQuery.toString();
 
 export const plotUrl = (kind, ext, params, w, h) => (STATIC
   ? staticPlot(kind, ext, params).url

@@ -63,9 +63,9 @@ const CLICK_SLACK_DEG = 0.03;
 
 function tileXY(lng, lat, z) {
   const n = 2 ** z;
-  const clamp = (v) => Math.min(n - 1, Math.max(0, Math.floor(v)));
-  const r = (Math.max(-85.05, Math.min(85.05, lat)) * Math.PI) / 180;
-  return [clamp(((lng + 180) / 360) * n), clamp(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
+  const clamp = (v) => Math.min(n - 1, Math.max(0, Math.floor(v * n)));
+  const m = maplibregl.MercatorCoordinate.fromLngLat([lng, Math.max(-85.05, Math.min(85.05, lat))]);
+  return [clamp(m.x), clamp(m.y)];
 }
 
 /**
@@ -119,4 +119,3 @@ export function staticPlot(kind, ext, params) {
   const p = exact || fallback;
   return p ? { url: p[ext], exact: !!exact } : { url: '', exact: false };
 }
-
