@@ -167,6 +167,25 @@ fn plant_counts(plants: &Value) -> Value {
     Value::Object(counts)
 }
 
+/// The map archives' zoom range and extent, per collection, for the page's head: with them the
+/// map makes its sources at once (tile URLs its workers read from the archives) instead of
+/// first reading each archive's header on the main thread, where the reply waits behind the
+/// frames being drawn.
+fn map_archives(archives: &[ArchiveReport]) -> String {
+    let by_id: serde_json::Map<String, Value> = archives
+        .iter()
+        .filter(|a| a.query.is_some())
+        .map(|a| {
+            let id = a.collection.clone();
+            (
+                id,
+                json!({"minzoom": 0, "maxzoom": a.max_zoom, "bounds": a.bounds}),
+            )
+        })
+        .collect();
+    Value::Object(by_id).to_string()
+}
+
 fn attribution(served: &Served) -> String {
     let mut md = format!(
         "# Sources and attribution\n\nData version `{}`. Each layer's sources and licences, as the \
@@ -197,6 +216,7 @@ pub(super) fn write_site(
         return Err(PublishError::NoWebMap);
     }
     let version = served.version.clone();
+    let map_tiles = map_archives(archives);
     for (file, mode) in [("index.html", "map"), ("embed.html", "embed")] {
         let page = with_meta(
             &html,
@@ -204,6 +224,7 @@ pub(super) fn write_site(
                 ("compute-atlas-version", version.as_str()),
                 ("compute-atlas-mode", mode),
                 ("compute-atlas-source", "static"),
+                ("compute-atlas-tiles", map_tiles.as_str()),
             ],
         );
         write(&out, file, page.as_bytes())?;
