@@ -68,6 +68,14 @@ pub fn max_zoom(layer: &Layer) -> u8 {
     }
 }
 
+/// The map's tile query for collection `id`, when the map draws it from tiles.
+pub fn map_query(id: &str) -> Option<&'static str> {
+    MAP_TILE_QUERIES
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map(|(_, q)| *q)
+}
+
 /// What was written, for the report and the bench.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ArchiveReport {
