@@ -20,9 +20,10 @@ export const STATIC = meta('compute-atlas-source') === 'static';
 export const EMBED = meta('compute-atlas-mode') === 'embed';
 export const VERSION = meta('compute-atlas-version');
 
-// The main thread reads each archive's header (the source's TileJSON); the tile workers read
-// the tiles (see pmtiles-worker.js). The worker script's URL is absolute: MapLibre's workers
-// run from a blob URL, against which a relative one does not resolve.
+// The tile workers read the tiles (see pmtiles-worker.js). The main thread keeps the protocol
+// for a folder whose page lacks the archives' zooms: then it reads each archive's header (the
+// source's TileJSON) first. The worker script's URL is absolute: MapLibre's workers run from a
+// blob URL, against which a relative one does not resolve.
 if (STATIC) {
   maplibregl.addProtocol('pmtiles', new Protocol().tile);
   maplibregl.importScriptInWorkers(new URL(pmtilesWorker, import.meta.url).href);
