@@ -9,6 +9,7 @@
 // and a summary line {"kind":"page_load",...}, with frame rates while panning and zooming. Uses playwright-core from tests/browser
 // (run `npm ci` there first) and /usr/bin/chromium (override with CHROMIUM).
 // The server's tile cache warms on the first load; the summary gives the first load apart.
+// TARGET_MS sets the target the summary line states (default 2000; the static folder's is 1500).
 
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -80,4 +81,4 @@ try {
 }
 const rest = ready.slice(1).sort((a, b) => a - b);
 const median = rest.length ? rest[Math.floor(rest.length / 2)] : ready[0];
-console.log(JSON.stringify({ kind: 'page_load', url, loads: n, first_ms: ready[0], median_ms: median, max_ms: Math.max(...ready), target_ms: 2000, pan_zoom: lastPanZoom }));
+console.log(JSON.stringify({ kind: 'page_load', url, loads: n, first_ms: ready[0], median_ms: median, max_ms: Math.max(...ready), target_ms: Number(process.env.TARGET_MS || 2000), pan_zoom: lastPanZoom }));

@@ -55,6 +55,6 @@ for p in $PORT_LIVE $PORT_STATIC; do
 done
 
 echo "== static folder on nginx ==" >&2
-node "$HERE/page_load.mjs" "http://127.0.0.1:$PORT_STATIC/" "$N" | tee "$OUT/static.jsonl" | grep '"page_load"'
+TARGET_MS=1500 node "$HERE/page_load.mjs" "http://127.0.0.1:$PORT_STATIC/" "$N" | tee "$OUT/static.jsonl" | grep '"page_load"'
 echo "== live server ==" >&2
 node "$HERE/page_load.mjs" "http://127.0.0.1:$PORT_LIVE/" "$N" | tee "$OUT/live.jsonl" | grep '"page_load"'

@@ -308,7 +308,7 @@ fn published_analytics_match_the_live_api(site: &Path) {
 /// Another reader of the archives: GDAL's PMTiles driver (the GDAL bundled in pyogrio) finds at
 /// the deepest zoom every site with its id, every county (a county cut by tile edges comes in
 /// several pieces carrying the same adcode) and every located base; in the map's archives,
-/// every county again with the map's three fields, and (with plant files) exactly the plants
+/// every county again with the map's four fields, and (with plant files) exactly the plants
 /// the map draws (operating, counted, in the covered area) with the map's five fields.
 fn gdal_reads_the_archives(site: &Path, sites: &serde_json::Value, with_plants: bool) {
     let python = std::env::var("COMPUTE_ATLAS_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -382,7 +382,7 @@ print(json.dumps(out))
     assert_eq!(found["map/counties"], serde_json::json!(adcodes));
     assert_eq!(
         found["map/counties fields"],
-        serde_json::json!(["adcode", "name_en", "province"])
+        serde_json::json!(["adcode", "name_en", "pflops_zone_aggregate", "province"])
     );
     if !with_plants {
         return;

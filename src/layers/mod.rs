@@ -21,6 +21,7 @@ use crate::atlas::Atlas;
 mod bases;
 mod demand;
 mod geojson;
+mod junctions;
 mod outlines;
 mod plants;
 mod sites;
@@ -29,6 +30,7 @@ mod units;
 pub use bases::{renewable_programmes, PROGRAMMES_PATH};
 pub use demand::{insert_site_demand, site_demand_props};
 pub use geojson::{feature_json, write_geometry, write_num, Transform};
+pub use junctions::{vertex_order, Junctions};
 pub use units::{figure_property_names, figure_values, plant_mw_name};
 
 /// Decimal places of degrees in default output: 1e-5° is about 1 m.
@@ -132,11 +134,19 @@ pub struct Layer {
     pub related: Vec<RelatedLink>,
     /// The features' bounding boxes, for box and tile queries.
     bbox_index: Arc<RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>>,
+    /// Where the outlines' shared borders begin and end, for tiles that keep neighbours
+    /// together when they simplify.
+    junctions: Arc<Junctions>,
 }
 
 impl Layer {
     pub fn property(&self, name: &str) -> Option<&PropDef> {
         self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// The junctions of feature `i`'s rings (see [`Junctions`]).
+    pub fn ring_junctions(&self, i: usize) -> &[Box<[u32]>] {
+        self.junctions.ring_cuts(i)
     }
 
     pub fn feature_index(&self, id: &str) -> Option<usize> {
@@ -166,6 +176,7 @@ impl Layer {
             temporal_extent: None,
             related: Vec::new(),
             bbox_index: Arc::new(RTree::new()),
+            junctions: Arc::default(),
         })
     }
 
@@ -265,6 +276,15 @@ fn finish(mut layer: Layer) -> Layer {
             })
             .collect(),
     ));
+    if layer.geometry == GeometryKind::MultiPolygon {
+        let outlines: Vec<_> = (layer.features.iter())
+            .map(|f| match &f.geometry {
+                FeatureGeometry::MultiPolygon(mp) => Some(mp),
+                _ => None,
+            })
+            .collect();
+        layer.junctions = junctions::cached(&outlines);
+    }
     layer.temporal_extent = layer
         .features
         .iter()

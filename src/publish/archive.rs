@@ -22,7 +22,10 @@ use crate::tiles::{layer_tile, TileId};
 /// The tile queries of the web map (web/src/source.js `MAP_TILES`, checked by a test): the
 /// published map reads `tiles/map/{id}.pmtiles`, made with the same query.
 pub const MAP_TILE_QUERIES: [(&str, &str); 4] = [
-    ("counties", "properties=adcode,name_en,province"),
+    (
+        "counties",
+        "properties=adcode,name_en,province,pflops_zone_aggregate",
+    ),
     ("provinces", "properties=province"),
     (
         "power-plants",
@@ -65,6 +68,14 @@ pub fn max_zoom(layer: &Layer) -> u8 {
     }
 }
 
+/// The map's tile query for collection `id`, when the map draws it from tiles.
+pub fn map_query(id: &str) -> Option<&'static str> {
+    MAP_TILE_QUERIES
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map(|(_, q)| *q)
+}
+
 /// What was written, for the report and the bench.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ArchiveReport {
@@ -75,6 +86,8 @@ pub struct ArchiveReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub max_zoom: u8,
+    /// The layer's extent (CRS84), as in the archive's header.
+    pub bounds: [f64; 4],
     pub tiles: u64,
     pub bytes: u64,
     pub seconds: f64,
@@ -235,6 +248,7 @@ pub fn write_archive(
         path: rel,
         query: query.map(str::to_string),
         max_zoom: max,
+        bounds: extent,
         tiles: tiles.len() as u64,
         bytes,
         seconds: t0.elapsed().as_secs_f64(),

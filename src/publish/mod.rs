@@ -143,10 +143,7 @@ pub fn publish_served(
     let t = std::time::Instant::now();
     let mut archives = Vec::new();
     for layer in &served.layers {
-        let map = MAP_TILE_QUERIES
-            .iter()
-            .find(|(id, _)| *id == layer.id)
-            .map(|(_, q)| ArchiveKind::Map(q));
+        let map = archive::map_query(layer.id).map(ArchiveKind::Map);
         for kind in std::iter::once(ArchiveKind::Full).chain(map) {
             let Some(r) = archive::write_archive(layer, kind, out, &version, options.threads)?
             else {

@@ -11,11 +11,13 @@ use actix_web::web::Bytes;
 use actix_web::{test, web};
 use serde_json::{json, Value};
 
+use super::archive::map_query;
 use super::{ArchiveReport, PublishError, PublishOptions, SecondsReport};
 use crate::atlas::AtlasConfig;
+use crate::layers::Layer;
 use crate::plot::PlotKind;
 use crate::server::webmap::{asset_files, page_html, with_meta};
-use crate::server::{app, AppState, Served, WebConfig};
+use crate::server::{app, tile_selection, AppState, Served, WebConfig};
 
 /// What `write_site` wrote, for the report.
 pub(super) struct Written {
@@ -150,21 +152,41 @@ where
     ))
 }
 
-/// Operating, counted plants in the area per fuel: what the live page asks the API for its
-/// legend (`numberMatched` of `status=operating&counted=true&in_area=true&fuel=...`).
-fn plant_counts(plants: &Value) -> Value {
+/// The plants the map draws (its tile query) per fuel: what the live page asks the API for its
+/// legend (`numberMatched` of the same filter and `fuel=...`).
+fn plant_counts(plants: &Layer) -> Result<Value, PublishError> {
+    let query = map_query(plants.id).unwrap_or_default();
+    let selection = tile_selection(plants, query).map_err(|e| PublishError::Archive {
+        path: "data/map/plant-counts.json".into(),
+        reason: format!("tile query `{query}`: {e}"),
+    })?;
     let mut counts = serde_json::Map::new();
-    for f in plants["features"].as_array().into_iter().flatten() {
-        let p = &f["properties"];
-        let yes = |k: &str| p[k].as_bool() == Some(true);
-        if p["status"].as_str() == Some("operating") && yes("counted") && yes("in_area") {
-            if let Some(fuel) = p["fuel"].as_str() {
-                let n = counts.entry(fuel).or_insert(json!(0));
-                *n = json!(n.as_u64().unwrap_or(0) + 1);
-            }
+    for f in plants.features.iter().filter(|f| selection.keeps(f)) {
+        if let Some(fuel) = f.properties.get("fuel").and_then(Value::as_str) {
+            let n = counts.entry(fuel).or_insert(json!(0));
+            *n = json!(n.as_u64().unwrap_or(0) + 1);
         }
     }
-    Value::Object(counts)
+    Ok(Value::Object(counts))
+}
+
+/// The map archives' zoom range and extent, per collection, for the page's head: with them the
+/// map makes its sources at once (tile URLs its workers read from the archives) instead of
+/// first reading each archive's header on the main thread, where the reply waits behind the
+/// frames being drawn.
+fn map_archives(archives: &[ArchiveReport]) -> String {
+    let by_id: serde_json::Map<String, Value> = archives
+        .iter()
+        .filter(|a| a.query.is_some())
+        .map(|a| {
+            let id = a.collection.clone();
+            (
+                id,
+                json!({"minzoom": 0, "maxzoom": a.max_zoom, "bounds": a.bounds}),
+            )
+        })
+        .collect();
+    Value::Object(by_id).to_string()
 }
 
 fn attribution(served: &Served) -> String {
@@ -197,6 +219,7 @@ pub(super) fn write_site(
         return Err(PublishError::NoWebMap);
     }
     let version = served.version.clone();
+    let map_tiles = map_archives(archives);
     for (file, mode) in [("index.html", "map"), ("embed.html", "embed")] {
         let page = with_meta(
             &html,
@@ -204,6 +227,7 @@ pub(super) fn write_site(
                 ("compute-atlas-version", version.as_str()),
                 ("compute-atlas-mode", mode),
                 ("compute-atlas-source", "static"),
+                ("compute-atlas-tiles", map_tiles.as_str()),
             ],
         );
         write(&out, file, page.as_bytes())?;
@@ -215,6 +239,7 @@ pub(super) fn write_site(
     }
     write(&out, "ATTRIBUTION.md", attribution(&served).as_bytes())?;
     let layer_ids: Vec<String> = served.layers.iter().map(|l| l.id.to_string()).collect();
+    let plant_counts = served.layer("power-plants").map(plant_counts).transpose()?;
     let state = web::Data::new(AppState::new(served, config).with_font(options.font.clone()));
     let web_config = web::Data::new(WebConfig { basemap: None });
     let archives: Vec<Value> = archives
@@ -233,12 +258,8 @@ pub(super) fn write_site(
         write(&out, "data/collections.json", &json_bytes(&collections))?;
         for id in &layer_ids {
             let (geojson, csv) = download(&svc, id).await?;
-            if id == "power-plants" {
-                write(
-                    &out,
-                    "data/map/plant-counts.json",
-                    &json_bytes(&plant_counts(&geojson)),
-                )?;
+            if let (true, Some(counts)) = (id == "power-plants", &plant_counts) {
+                write(&out, "data/map/plant-counts.json", &json_bytes(counts))?;
             }
             write(&out, &format!("data/{id}.geojson"), &json_bytes(&geojson))?;
             write(&out, &format!("data/{id}.csv"), &csv)?;

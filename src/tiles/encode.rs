@@ -6,16 +6,27 @@ use geozero::mvt::{tile, Message, TagsBuilder, Tile, TileValue};
 use geozero::ToMvt;
 use serde_json::Value;
 
+use std::cmp::Ordering;
+
 use super::{TileError, TileId, EXTENT};
-use crate::layers::{FeatureGeometry, Layer, LayerFeature};
+use crate::layers::{vertex_order, FeatureGeometry, Layer, LayerFeature};
 
 /// Tile units kept beyond each edge, so strokes and symbols that cross an edge join up.
 pub const BUFFER: f64 = 64.0;
-/// Douglas-Peucker tolerance in tile units (1/8 pixel at 512 px): invisible, yet it drops most
-/// vertices of a county at low zoom. Neighbours are simplified apart, so a shared border may
-/// split by up to this much; 2.0 would cut low-zoom tiles by another quarter but show hairline
-/// gaps when a map overzooms a tile 8x.
-const SIMPLIFY: f64 = 1.0;
+/// Douglas-Peucker tolerance in tile units at zoom `z`. A map draws a tile at one to two times
+/// its size until the next zoom's tiles take over, so below zoom 8 half a pixel (4 units at
+/// 512 px) cannot be seen, and it drops most vertices of a county at low zoom (a third are
+/// left at zoom 3, which the start view draws). From zoom 8 the published archives end
+/// (provinces 8, prefectures and bases 9, the rest 10) and maps enlarge their last tiles many
+/// times, so those keep 1/8 pixel. Shared borders are simplified once for both neighbours
+/// (see [`crate::layers::Junctions`]), so no tolerance opens gaps between them.
+fn tolerance(z: u8) -> f64 {
+    if z < 8 {
+        4.0
+    } else {
+        1.0
+    }
+}
 
 /// The tile of `layer`: the features that reach the tile or its buffer and that `keep` accepts.
 pub fn layer_tile(
@@ -44,7 +55,8 @@ pub fn encode_tile(
         let Some(f) = layer.features.get(i) else {
             continue;
         };
-        let Some(geometry) = tile_geometry(&f.geometry, tile, layer.id, &f.id) else {
+        let junctions = layer.ring_junctions(i);
+        let Some(geometry) = tile_geometry(&f.geometry, junctions, tile, layer.id, &f.id) else {
             continue;
         };
         let mut out = geometry.to_mvt_unscaled().map_err(|e| TileError::Encode {
@@ -112,8 +124,10 @@ fn tile_value(v: &Value) -> Option<TileValue> {
 }
 
 /// The geometry in integer tile units, or `None` when nothing of it is left in the tile.
+/// `junctions`: where each ring's shared borders begin and end.
 fn tile_geometry(
     g: &FeatureGeometry,
+    junctions: &[Box<[u32]>],
     tile: TileId,
     layer: &str,
     id: &str,
@@ -128,17 +142,20 @@ fn tile_geometry(
                 .then(|| Point::new(x.round(), y.round()).into())
         }
         FeatureGeometry::MultiPolygon(mp) => {
-            let to_units = |ls: &LineString<f64>| ring_units(ls, tile, lo, hi);
-            let projected: MultiPolygon<f64> =
-                mp.0.iter()
-                    .map(|p| {
-                        Polygon::new(
-                            to_units(p.exterior()),
-                            p.interiors().iter().map(to_units).collect(),
-                        )
-                    })
-                    .collect();
-            let simple = projected.simplify(SIMPLIFY);
+            let tol = tolerance(tile.z);
+            let mut cuts = junctions.iter().map(|c| &c[..]);
+            let mut ring = |ls: &LineString<f64>| {
+                simplified_ring(ls, cuts.next().unwrap_or(&[]), tile, lo, hi, tol)
+            };
+            let mut polygons = Vec::with_capacity(mp.0.len());
+            for p in &mp.0 {
+                let exterior = ring(p.exterior());
+                let holes: Vec<_> = p.interiors().iter().filter_map(&mut ring).collect();
+                if let Some(exterior) = exterior {
+                    polygons.push(Polygon::new(exterior, holes));
+                }
+            }
+            let simple = MultiPolygon(polygons);
             // Every ring counts, holes too: geo's bounding box reads only exteriors, and a
             // hole outside its exterior (invalid, but possible in a data file) must be clipped.
             if simple.0.is_empty() {
@@ -186,8 +203,55 @@ fn outcode(x: f64, y: f64, lo: f64, hi: f64) -> u8 {
     (x < lo) as u8 | ((x > hi) as u8) << 1 | ((y < lo) as u8) << 2 | ((y > hi) as u8) << 3
 }
 
-/// A ring in tile units, thinned before simplification and clipping by two rules that cannot
-/// change what ends up in the tile:
+/// A ring in tile units, simplified arc by arc between its junctions: each arc in the
+/// direction that starts at its lesser end ([`vertex_order`]), so the border two neighbours
+/// share comes out the same in both. `None` when the ring collapses.
+fn simplified_ring(
+    ls: &LineString<f64>,
+    cuts: &[u32],
+    tile: TileId,
+    lo: f64,
+    hi: f64,
+    tol: f64,
+) -> Option<LineString<f64>> {
+    let c = &ls.0;
+    // A closed ring repeats its first vertex last.
+    let n = c.len().checked_sub(1)?;
+    if n < 3 {
+        return None;
+    }
+    let cuts = if cuts.is_empty() { &[0][..] } else { cuts };
+    let at = |i: usize| c[i % n];
+    let mut out: Vec<Coord<f64>> = Vec::new();
+    for (k, &a) in cuts.iter().enumerate() {
+        let a = a as usize;
+        let b = cuts
+            .get(k + 1)
+            .map_or(cuts[0] as usize + n, |&b| b as usize);
+        let reversed = match vertex_order(at(a), at(b)) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            // A closed arc (a ring with one junction): by its second and last-but-one vertex.
+            Ordering::Equal => vertex_order(at(a + 1), at(b - 1)) == Ordering::Greater,
+        };
+        let units = if reversed {
+            arc_units((a..=b).rev().map(at), tile, lo, hi, tol)
+        } else {
+            arc_units((a..=b).map(at), tile, lo, hi, tol)
+        };
+        let mut arc = LineString(units).simplify(tol).0;
+        if reversed {
+            arc.reverse();
+        }
+        // Each arc starts where the last one ended.
+        let skip = usize::from(!out.is_empty());
+        out.extend(arc.into_iter().skip(skip));
+    }
+    (out.len() >= 4).then_some(LineString(out))
+}
+
+/// An arc in tile units, thinned before simplification and clipping by two rules that cannot
+/// change what ends up in the tile, and keeping both ends exactly:
 /// - a run of vertices all beyond the same side of the buffered tile becomes its first and last
 ///   vertex: the chord stays beyond that side (a half-plane is convex), so every point of the
 ///   tile keeps its winding number and the clipped shape is the same;
@@ -196,15 +260,23 @@ fn outcode(x: f64, y: f64, lo: f64, hi: f64) -> u8 {
 ///
 /// At high zoom most of a county lies outside the tile; at low zoom most vertices are closer
 /// than a unit. Either way the costly steps then see a small fraction of the vertices.
-fn ring_units(ls: &LineString<f64>, tile: TileId, lo: f64, hi: f64) -> LineString<f64> {
-    let mut out: Vec<Coord<f64>> = Vec::with_capacity(ls.0.len().min(1024));
+fn arc_units(
+    arc: impl Iterator<Item = Coord<f64>>,
+    tile: TileId,
+    lo: f64,
+    hi: f64,
+    tol: f64,
+) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::new();
     // The vertex ending the current outside run, held back until the run ends.
     let mut pending: Option<Coord<f64>> = None;
     // Sides shared by the last vertex kept and every vertex of the run since.
     let mut run = 0u8;
-    for c in &ls.0 {
+    let mut last = None;
+    for c in arc {
         let (x, y) = tile.units(c.x, c.y);
         let here = coord! { x: x, y: y };
+        last = Some(here);
         let code = outcode(x, y, lo, hi);
         if !out.is_empty() && run & code != 0 {
             run &= code;
@@ -216,28 +288,20 @@ fn ring_units(ls: &LineString<f64>, tile: TileId, lo: f64, hi: f64) -> LineStrin
         }
         let near = out
             .last()
-            .is_some_and(|l| (x - l.x).abs() < SIMPLIFY && (y - l.y).abs() < SIMPLIFY);
+            .is_some_and(|l| (x - l.x).abs() < tol && (y - l.y).abs() < tol);
         if !near {
             out.push(here);
         }
         // A run starts at a vertex that was kept.
         run = out.last().map_or(0, |l| outcode(l.x, l.y, lo, hi));
     }
-    if let Some(p) = pending {
-        out.push(p);
-    }
-    // A ring ends where it started, exactly.
-    if let (Some(&first), Some(&last)) = (out.first(), ls.0.last()) {
-        let (x, y) = tile.units(last.x, last.y);
-        let end = coord! { x: x, y: y };
+    // The arc ends at its last vertex, exactly.
+    if let Some(end) = last {
         if out.last() != Some(&end) {
             out.push(end);
         }
-        if ls.is_closed() && out.last() != Some(&first) {
-            out.push(first);
-        }
     }
-    LineString(out)
+    out
 }
 
 /// Rounds to whole units, drops repeated vertices and rings that collapse, and winds the rest

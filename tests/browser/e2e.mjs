@@ -227,21 +227,61 @@ async function main() {
         const m = window.atlasMap;
         const states = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).pflops_zone_aggregate);
         const note = document.querySelector('#legend-choropleth [data-zone-aggregate]');
-        // The outline layer draws exactly the flagged counties (a filter, not an invisible
-        // line over every county), and they are in the rendered view.
-        const filter = m.getFilter('counties-aggregate');
-        const outlined = Array.isArray(filter) && Array.isArray(filter[2]) ? filter[2][1] : null;
+        // The outline layer draws exactly the flagged counties (a filter on the tiles' flag, not
+        // an invisible line over every county), and for a PFLOPS metric their outline is shown.
         const drawn = new Set(m.queryRenderedFeatures({ layers: ['counties-aggregate'] }).map((f) => String(f.properties.adcode)));
-        return { flagged, states, outlined, drawn: [...drawn], vis: m.getLayoutProperty('counties-aggregate', 'visibility'), note: note ? note.textContent : null };
+        const shown = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).outline);
+        return { flagged, states, shown, drawn: [...drawn], note: note ? note.textContent : null };
       });
       assert(r.flagged.includes('650522'), `Yiwu (650522) is not flagged by the API: ${r.flagged}`);
       assert(r.states.every((v) => v === true), `feature state lacks the flag: ${r.states}`);
-      assert(r.vis === 'visible', `outline layer is ${r.vis} for a PFLOPS metric`);
-      assert(Array.isArray(r.outlined) && [...r.outlined].sort().join() === [...r.flagged].sort().join(), `outline filter ${JSON.stringify(r.outlined)} is not the flagged ${r.flagged}`);
+      assert(r.shown.every((v) => v === true), `outlines not shown for a PFLOPS metric: ${r.shown}`);
       assert(r.drawn.includes('650522') && r.drawn.every((c) => r.flagged.includes(c)), `outlines drawn for ${r.drawn}, flagged ${r.flagged}`);
       assert(r.note && /zone or park aggregate/.test(r.note), `legend note: ${r.note}`);
       if (r.flagged.length > 1) assert(r.note.includes(`${r.flagged.length} counties`), `legend note "${r.note}" does not count ${r.flagged.length}`);
       return `${r.flagged.length} outlined`;
+    });
+
+    // A metric is a colour per county held as feature state: switching it repaints the counties
+    // without laying out their tiles again (a changed data-driven paint, filter or layout would
+    // make MapLibre reload every county tile).
+    await check('switching the metric repaints the counties from their figures, loading no tile again', async () => {
+      const r = await page.evaluate(async () => {
+        const m = window.atlasMap;
+        const sel = document.getElementById('metric');
+        const before = sel.value;
+        const to = [...sel.options].map((o) => o.value).find((v) => v === 'sites');
+        const loads = [];
+        const onLoad = (e) => { if (e.sourceId === 'counties' && e.tile) loads.push(e.tile.tileID.key); };
+        const idle = () => new Promise((res) => { m.once('idle', res); m.triggerRepaint(); });
+        m.on('sourcedataloading', onLoad);
+        sel.value = to;
+        sel.dispatchEvent(new Event('change'));
+        await idle();
+        m.off('sourcedataloading', onLoad);
+        const rows = (await (await fetch('/analytics/counties?sort=-sites&top=10000')).json()).rows;
+        const state = (a) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(a) });
+        // Colours as the browser writes them, to compare hex with the legend's rgb().
+        const css = (c) => { const i = document.createElement('i'); i.style.background = c; return i.style.background; };
+        const swatches = [...document.querySelectorAll('#legend-choropleth ul.swatches .sw')].map((i) => i.style.background);
+        const flagged = rows.filter((x) => x.pflops_zone_aggregate === true).map((x) => state(x.adcode).outline);
+        const out = {
+          to, loads: loads.length, swatches, flagged,
+          top: css(state(rows[0].adcode).fill), none: css(state(rows.find((x) => x.sites === 0).adcode).fill),
+          drawn: m.queryRenderedFeatures({ layers: [window.atlasLayers.counties] }).length,
+        };
+        sel.value = before;
+        sel.dispatchEvent(new Event('change'));
+        await idle();
+        return out;
+      });
+      assert(r.to === 'sites', 'no "sites" metric in the menu');
+      assert(r.loads === 0, `switching the metric loaded ${r.loads} county tiles again`);
+      assert(r.drawn > 0, 'no county drawn after the switch');
+      assert(r.top === r.swatches[r.swatches.length - 1], `the county with most sites is ${r.top}, the top class ${r.swatches[r.swatches.length - 1]}`);
+      assert(r.none === r.swatches[1], `a county without sites is ${r.none}, the legend's zero ${r.swatches[1]}`);
+      assert(r.flagged.length && r.flagged.every((v) => v === false), `aggregate outlines still shown for sites: ${r.flagged}`);
+      return `${r.swatches.length} classes, top ${r.top}`;
     });
 
     // ---- click a known site (markers sharing a point are spread: read the displayed position)

@@ -31,13 +31,20 @@ export function quantileScale(rows, metric) {
   return { breaks, colors, min: vals[0], max: vals[vals.length - 1] };
 }
 
-/** MapLibre fill-color over the county figures held as feature state. */
-export function fillColorExpr(metric, scale) {
-  const v = ['feature-state', metric];
-  const step = scale.breaks.length ? ['step', v, scale.colors[0], ...scale.breaks.flatMap((b, i) => [b, scale.colors[i + 1]])] : scale.colors[0] || COLORS.zero;
-  // A site figure is null where no site reports it; with no site at all that is "no recorded site", not missing data.
-  const missing = isSiteFigure(metric)
-    ? ['case', ['==', ['coalesce', ['feature-state', 'sites'], -1], 0], COLORS.zero, COLORS.nodata]
-    : COLORS.nodata;
-  return ['case', ['!=', ['typeof', v], 'number'], missing, ['<=', v, 0], COLORS.zero, step];
+/**
+ * The colour of a county (its analytics row) for `metric` in `scale`. The map holds it as the
+ * county's feature state, so a new metric repaints the counties without their tiles being laid
+ * out again (a changed data-driven paint property makes MapLibre reload the source).
+ */
+export function countyColor(row, metric, scale) {
+  const v = row[metric];
+  if (!isNum(v)) {
+    // A site figure is null where no site reports it; with no site at all that is "no recorded site", not missing data.
+    return isSiteFigure(metric) && row.sites === 0 ? COLORS.zero : COLORS.nodata;
+  }
+  if (v <= 0) return COLORS.zero;
+  if (!scale.breaks.length) return scale.colors[0] || COLORS.zero;
+  let i = 0;
+  while (i < scale.breaks.length && v >= scale.breaks[i]) i++;
+  return scale.colors[i];
 }

@@ -8,7 +8,7 @@ import { esc, isNum } from './format.js';
 import { bboxOf, validBbox, labelPoint, pointKey, spreadOffsets, offsetLngLat } from './geo.js';
 import { vectorSource } from './source.js';
 import { state, data, ui, $, siteVisible, rowInProvince } from './context.js';
-import { quantileScale, fillColorExpr } from './choropleth.js';
+import { quantileScale, countyColor } from './choropleth.js';
 import { marksZoneAggregates } from './metrics.js';
 import { COLORS, STATUS_COLOR, FUEL_COLOR, siteRadius } from './symbols.js';
 
@@ -51,27 +51,26 @@ window.atlasLayers = { sites: 'sites', counties: 'counties-fill', plants: 'plant
 export const mapLoaded = new Promise((resolve) => map.on('load', resolve));
 
 // ---------------------------------------------------------------- choropleth
-/** Repaints the counties for the current metric and province; returns the classes for the legend. */
+const countyFeature = (adcode) => ({ source: 'counties', sourceLayer: 'counties', id: String(adcode) });
+
+/**
+ * Repaints the counties for the current metric and province; returns the classes for the legend.
+ * Everything that changes is feature state (colour, opacity, the aggregate outline): the county
+ * layers' paint, layout and filters never change after they are added, as any such change makes
+ * MapLibre lay out every county tile again.
+ */
 export function paintChoropleth() {
   const scale = quantileScale(data.rows.filter(rowInProvince), state.metric);
-  if (map.getLayer('counties-fill') && state.metric) {
-    map.setPaintProperty('counties-fill', 'fill-color', fillColorExpr(state.metric, scale));
-    const base = state.layers.basemap && map.getLayer('basemap') ? 0.7 : 0.95;
-    map.setPaintProperty('counties-fill', 'fill-opacity', state.province
-      ? ['case', ['==', ['get', 'province'], state.province], base, 0.22]
-      : base);
-  }
-  if (map.getLayer('counties-aggregate')) {
-    map.setFilter('counties-aggregate', aggregateFilter());
-    map.setLayoutProperty('counties-aggregate', 'visibility', marksZoneAggregates(state.metric) ? 'visible' : 'none');
+  const opacity = state.layers.basemap && map.getLayer('basemap') ? 0.7 : 0.95;
+  const outline = !!state.metric && marksZoneAggregates(state.metric);
+  for (const r of data.rows) {
+    map.setFeatureState(countyFeature(r.adcode), {
+      fill: state.metric ? countyColor(r, state.metric, scale) : COLORS.zero,
+      opacity: rowInProvince(r) ? opacity : 0.22,
+      outline: outline && r.pflops_zone_aggregate === true,
+    });
   }
   return scale;
-}
-
-/** The counties whose PFLOPS total rests on a zone or park aggregate (tiles carry adcodes as text). */
-function aggregateFilter() {
-  const codes = (data.rows || []).filter((r) => r.pflops_zone_aggregate === true).map((r) => String(r.adcode));
-  return ['in', ['get', 'adcode'], ['literal', codes]];
 }
 
 // The county figures as feature state of the tiled county polygons (see MAP_TILES in source.js).
@@ -79,7 +78,7 @@ export function setCountyStates() {
   for (const r of data.rows) {
     const figures = {};
     for (const [k, v] of Object.entries(r)) if (typeof v === 'number' || typeof v === 'boolean') figures[k] = v;
-    map.setFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(r.adcode) }, figures);
+    map.setFeatureState(countyFeature(r.adcode), figures);
   }
 }
 
@@ -143,7 +142,11 @@ export function addCountyLayers() {
     id: 'counties-fill', type: 'fill', source: 'counties', 'source-layer': 'counties',
     // No antialiasing pass: counties-line draws every border over the fill's edges, and the
     // pass (every edge drawn again as lines) cost a quarter of each frame in software WebGL.
-    paint: { 'fill-color': COLORS.zero, 'fill-opacity': 0.95, 'fill-antialias': false },
+    paint: {
+      'fill-color': ['to-color', ['coalesce', ['feature-state', 'fill'], COLORS.nodata]],
+      'fill-opacity': ['number', ['feature-state', 'opacity'], 0.95],
+      'fill-antialias': false,
+    },
   });
   map.addLayer({
     id: 'counties-line', type: 'line', source: 'counties', 'source-layer': 'counties',
@@ -154,15 +157,17 @@ export function addCountyLayers() {
         8, ['case', ['boolean', ['feature-state', 'hover'], false], 2.2, 1]],
     },
   });
-  // A county whose PFLOPS total rests on a zone-wide figure is outlined: its value is not
-  // one facility's compute (issue 16). A filter on the flagged adcodes, not an opacity by
-  // feature state: a line at opacity 0 is still drawn, and drawing every county's outline
-  // twice cost a quarter of each frame in software WebGL.
+  // A county whose PFLOPS total rests on a zone-wide figure is outlined (for PFLOPS metrics):
+  // its value is not one facility's compute (issue 16). The tiles carry the flag, so the filter
+  // is fixed and draws a handful of outlines; the metric shows or hides them by feature state.
   map.addLayer({
     id: 'counties-aggregate', type: 'line', source: 'counties', 'source-layer': 'counties',
-    layout: { visibility: 'none' },
-    filter: aggregateFilter(),
-    paint: { 'line-color': COLORS.aggregate, 'line-width': 2 },
+    filter: ['==', ['get', 'pflops_zone_aggregate'], true],
+    paint: {
+      'line-color': COLORS.aggregate,
+      'line-width': 2,
+      'line-opacity': ['case', ['boolean', ['feature-state', 'outline'], false], 1, 0],
+    },
   });
   map.addLayer({
     id: 'counties-selected', type: 'line', source: 'counties', 'source-layer': 'counties', filter: ['==', ['get', 'adcode'], '__none__'],
@@ -235,11 +240,12 @@ export function addLayers(basemapUrl) {
 
 export function applyLayerVisibility() {
   for (const [key, ids] of Object.entries(LAYER_IDS)) {
+    const want = state.layers[key] ? 'visible' : 'none';
+    // Unset is visible; setting it again would still make MapLibre reload the layer's source.
     for (const id of ids) {
-      if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', state.layers[key] ? 'visible' : 'none');
+      if (map.getLayer(id) && (map.getLayoutProperty(id, 'visibility') ?? 'visible') !== want) map.setLayoutProperty(id, 'visibility', want);
     }
   }
-  if (map.getLayer('counties-selected')) map.setLayoutProperty('counties-selected', 'visibility', 'visible');
   for (const m of ui.labelMarkers) m.getElement().hidden = !state.layers.provinces;
   for (const key of Object.keys(LAYER_IDS)) {
     const el = $(`l-${key}`);

@@ -5,12 +5,14 @@
 //   compute-atlas-source  "api" | "static"
 //   compute-atlas-mode    "map" | "embed"
 //   compute-atlas-version the data version (pins tile and plot URLs, so they cache as immutable)
+//   compute-atlas-tiles   (static) each map archive's zoom range and extent, as JSON
 // Every URL the static page uses is relative to the page, so the folder works under any path.
 
 import maplibregl from 'maplibre-gl';
 import { PMTiles, Protocol } from 'pmtiles';
 import { VectorTile } from '@mapbox/vector-tile';
 import Pbf from 'pbf';
+import pmtilesWorker from './pmtiles-worker.js?worker&url';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') || '';
 
@@ -18,7 +20,25 @@ export const STATIC = meta('compute-atlas-source') === 'static';
 export const EMBED = meta('compute-atlas-mode') === 'embed';
 export const VERSION = meta('compute-atlas-version');
 
-if (STATIC) maplibregl.addProtocol('pmtiles', new Protocol().tile);
+// The tile workers read the tiles (see pmtiles-worker.js). The main thread keeps the protocol
+// for a folder whose page lacks the archives' zooms: then it reads each archive's header (the
+// source's TileJSON) first. The worker script's URL is absolute: MapLibre's workers run from a
+// blob URL, against which a relative one does not resolve.
+if (STATIC) {
+  maplibregl.addProtocol('pmtiles', new Protocol().tile);
+  maplibregl.importScriptInWorkers(new URL(pmtilesWorker, import.meta.url).href);
+}
+
+// With an archive's zooms and extent known from the page, its source needs no TileJSON: the
+// map asks its workers for tiles in its first frames. Without them (an older folder), the
+// main thread reads each archive's header first.
+const ARCHIVES = (() => {
+  try {
+    return JSON.parse(meta('compute-atlas-tiles') || '{}');
+  } catch {
+    return {};
+  }
+})();
 
 const rel = (u) => new URL(u, document.baseURI).href;
 const pin = (url) => (VERSION ? `${url}${url.includes('?') ? '&' : '?'}v=${encodeURIComponent(VERSION)}` : url);
@@ -27,13 +47,13 @@ const pin = (url) => (VERSION ? `${url}${url.includes('?') ? '&' : '?'}v=${encod
 export const staticItems = (id, ext) => `data/${id}.${ext}`;
 
 // The tiles the map draws, per collection, as the live API's query: the features it shows
-// and the properties it reads. County tiles carry identity only (the figures come from
-// /analytics/counties and are joined by feature state); plants are the operating records
+// and the properties it reads. County tiles carry identity and the one flag a layer filters
+// on (the figures come from /analytics/counties and are joined by feature state); plants are the operating records
 // inside the covered counties that the county figures count (the preferred source per fuel,
 // so a plant is not drawn twice). `publish` makes tiles/map/{id}.pmtiles with the same
 // queries (src/publish/archive.rs MAP_TILE_QUERIES; a test checks they agree).
 export const MAP_TILES = {
-  counties: 'properties=adcode,name_en,province',
+  counties: 'properties=adcode,name_en,province,pflops_zone_aggregate',
   provinces: 'properties=province',
   'power-plants': 'status=operating&counted=true&in_area=true&properties=id,name,unit,fuel,capacity_mw',
   'renewable-bases': 'properties=name,type,units,capacity_text,capacity_mw,status_as_of,source_url',
@@ -46,7 +66,12 @@ export const MAP_TILES = {
  * options.
  */
 export function vectorSource(id, extra = {}) {
-  if (STATIC) return { type: 'vector', url: `pmtiles://${rel(`tiles/map/${id}.pmtiles`)}`, ...extra };
+  if (STATIC) {
+    const url = `pmtiles://${rel(`tiles/map/${id}.pmtiles`)}`;
+    const a = ARCHIVES[id];
+    if (!a) return { type: 'vector', url, ...extra };
+    return { type: 'vector', tiles: [`${url}/{z}/{x}/{y}`], minzoom: a.minzoom, maxzoom: a.maxzoom, bounds: a.bounds, ...extra };
+  }
   const tiles = `${rel(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${MAP_TILES[id]}`;
   return { type: 'vector', tiles: [pin(tiles)], minzoom: 0, maxzoom: 12, ...extra };
 }
