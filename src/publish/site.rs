@@ -170,7 +170,7 @@ fn plant_counts(plants: &Layer) -> Result<Value, PublishError> {
     Ok(Value::Object(counts))
 }
 
-/// The map archives' zoom range and extent, per collection, for the page's head: with them the
+/// The map archives' deepest zoom and extent (they all start at zoom 0), per collection, for the page's head: with them the
 /// map makes its sources at once (tile URLs its workers read from the archives) instead of
 /// first reading each archive's header on the main thread, where the reply waits behind the
 /// frames being drawn.
@@ -180,10 +180,7 @@ fn map_archives(archives: &[ArchiveReport]) -> String {
         .filter(|a| a.query.is_some())
         .map(|a| {
             let id = a.collection.clone();
-            (
-                id,
-                json!({"minzoom": 0, "maxzoom": a.max_zoom, "bounds": a.bounds}),
-            )
+            (id, json!({"maxzoom": a.max_zoom, "bounds": a.bounds}))
         })
         .collect();
     Value::Object(by_id).to_string()
@@ -256,11 +253,11 @@ pub(super) fn write_site(
         write(&out, "data-version.json", &json_bytes(&dv))?;
         let collections = without_links(fetch_json(&svc, "/collections?f=json").await?);
         write(&out, "data/collections.json", &json_bytes(&collections))?;
+        if let Some(counts) = &plant_counts {
+            write(&out, "data/map/plant-counts.json", &json_bytes(counts))?;
+        }
         for id in &layer_ids {
             let (geojson, csv) = download(&svc, id).await?;
-            if let (true, Some(counts)) = (id == "power-plants", &plant_counts) {
-                write(&out, "data/map/plant-counts.json", &json_bytes(counts))?;
-            }
             write(&out, &format!("data/{id}.geojson"), &json_bytes(&geojson))?;
             write(&out, &format!("data/{id}.csv"), &csv)?;
         }

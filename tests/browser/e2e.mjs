@@ -154,16 +154,22 @@ async function main() {
       const r = await page.evaluate(async () => {
         const m = window.atlasMap;
         const src = m.getSource('counties');
-        const rows = (await (await fetch('/analytics/counties?sort=-sites&top=10000')).json()).rows;
+        const metric = document.getElementById('metric').value;
+        const rows = (await (await fetch(`/analytics/counties?sort=-${metric}&top=10000`)).json()).rows;
         const top = rows[0];
-        const st = m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(top.adcode) });
+        const fill = m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id: String(top.adcode) }).fill;
+        // Colours as the browser writes them, to compare hex with the legend's rgb().
+        const i = document.createElement('i');
+        i.style.background = fill || '';
+        const swatches = [...document.querySelectorAll('#legend-choropleth ul.swatches .sw')].map((e) => e.style.background);
         const drawn = m.queryRenderedFeatures({ layers: [window.atlasLayers.counties] }).some((f) => f.properties.adcode === String(top.adcode));
-        return { type: src.type, tiles: (src.tiles || [])[0] || '', adcode: top.adcode, want: top.sites, got: st.sites, drawn };
+        return { type: src.type, tiles: (src.tiles || [])[0] || '', adcode: top.adcode, metric, value: top[metric], got: i.style.background, classes: swatches.slice(2), drawn };
       });
       assert(r.type === 'vector' && /\/collections\/counties\/tiles\/WebMercatorQuad\//.test(r.tiles), `county source is ${r.type} ${r.tiles}`);
       assert(r.drawn, `county ${r.adcode} not drawn`);
-      assert(r.want > 0 && r.got === r.want, `county ${r.adcode}: feature state sites=${r.got}, analytics says ${r.want}`);
-      return `${r.adcode}: ${r.got} sites`;
+      // The legend's first two swatches are "no data" and zero; the county with the largest figure has a class colour.
+      assert(r.value > 0 && r.classes.includes(r.got), `county ${r.adcode}: ${r.metric}=${r.value} painted ${r.got}, classes ${r.classes}`);
+      return `${r.adcode}: ${r.metric}=${r.value}, ${r.got}`;
     });
 
     // The metric menu is the server's catalogue: one option per metric the county level has,
@@ -225,16 +231,19 @@ async function main() {
         const body = await (await fetch('/analytics/counties?f=json')).json();
         const flagged = body.rows.filter((x) => x.pflops_zone_aggregate === true).map((x) => String(x.adcode));
         const m = window.atlasMap;
-        const states = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).pflops_zone_aggregate);
+        // The county tiles carry the API's flag: every county drawn has it exactly when the API says so.
+        const wrong = m.queryRenderedFeatures({ layers: [window.atlasLayers.counties] })
+          .filter((f) => (f.properties.pflops_zone_aggregate === true) !== flagged.includes(String(f.properties.adcode)))
+          .map((f) => f.properties.adcode);
         const note = document.querySelector('#legend-choropleth [data-zone-aggregate]');
         // The outline layer draws exactly the flagged counties (a filter on the tiles' flag, not
         // an invisible line over every county), and for a PFLOPS metric their outline is shown.
         const drawn = new Set(m.queryRenderedFeatures({ layers: ['counties-aggregate'] }).map((f) => String(f.properties.adcode)));
         const shown = flagged.map((id) => m.getFeatureState({ source: 'counties', sourceLayer: 'counties', id }).outline);
-        return { flagged, states, shown, drawn: [...drawn], note: note ? note.textContent : null };
+        return { flagged, wrong, shown, drawn: [...drawn], note: note ? note.textContent : null };
       });
       assert(r.flagged.includes('650522'), `Yiwu (650522) is not flagged by the API: ${r.flagged}`);
-      assert(r.states.every((v) => v === true), `feature state lacks the flag: ${r.states}`);
+      assert(r.wrong.length === 0, `county tiles disagree with the API's flag for ${r.wrong}`);
       assert(r.shown.every((v) => v === true), `outlines not shown for a PFLOPS metric: ${r.shown}`);
       assert(r.drawn.includes('650522') && r.drawn.every((c) => r.flagged.includes(c)), `outlines drawn for ${r.drawn}, flagged ${r.flagged}`);
       assert(r.note && /zone or park aggregate/.test(r.note), `legend note: ${r.note}`);

@@ -15,7 +15,7 @@ import { fetchStartData, fetchPlantCounts } from './api.js';
 import { setCatalogue } from './metrics.js';
 import { state, data, ui, $, narrow, banner } from './context.js';
 import { addBaseLayers } from './bases.js';
-import { mapLoaded, addCountyLayers, addLayers, setCountyStates, addProvinceLabels, addAttribution, fitProvince, markReadyWhenIdle } from './mapview.js';
+import { mapLoaded, addCountyLayers, addLayers, addProvinceLabels, addAttribution, fitProvince, markReadyWhenIdle } from './mapview.js';
 import { FUEL_COLOR } from './symbols.js';
 import { renderLegends } from './legend.js';
 import { refreshAll } from './view.js';
@@ -136,7 +136,6 @@ async function main() {
   performance.mark('atlas:map-loaded');
   addLayers(basemap);
   addBaseLayers();
-  setCountyStates();
   performance.mark('atlas:layers');
   addProvinceLabels();
   performance.mark('atlas:labels');

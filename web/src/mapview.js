@@ -73,15 +73,6 @@ export function paintChoropleth() {
   return scale;
 }
 
-// The county figures as feature state of the tiled county polygons (see MAP_TILES in source.js).
-export function setCountyStates() {
-  for (const r of data.rows) {
-    const figures = {};
-    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' || typeof v === 'boolean') figures[k] = v;
-    map.setFeatureState(countyFeature(r.adcode), figures);
-  }
-}
-
 // ---------------------------------------------------------------- sites
 /** Filters the sites and lays out markers that share a point in a ring (for the current zoom). */
 export function rebuildSites() {

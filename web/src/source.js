@@ -5,7 +5,7 @@
 //   compute-atlas-source  "api" | "static"
 //   compute-atlas-mode    "map" | "embed"
 //   compute-atlas-version the data version (pins tile and plot URLs, so they cache as immutable)
-//   compute-atlas-tiles   (static) each map archive's zoom range and extent, as JSON
+//   compute-atlas-tiles   (static) each map archive's deepest zoom and extent, as JSON
 // Every URL the static page uses is relative to the page, so the folder works under any path.
 
 import maplibregl from 'maplibre-gl';
@@ -20,18 +20,17 @@ export const STATIC = meta('compute-atlas-source') === 'static';
 export const EMBED = meta('compute-atlas-mode') === 'embed';
 export const VERSION = meta('compute-atlas-version');
 
-// The tile workers read the tiles (see pmtiles-worker.js). The main thread keeps the protocol
-// for a folder whose page lacks the archives' zooms: then it reads each archive's header (the
-// source's TileJSON) first. The worker script's URL is absolute: MapLibre's workers run from a
-// blob URL, against which a relative one does not resolve.
+// The tile workers read the tiles (see pmtiles-worker.js); the main thread keeps the protocol
+// for the archives' headers (below). The worker script's URL is absolute: MapLibre's workers
+// run from a blob URL, against which a relative one does not resolve.
 if (STATIC) {
   maplibregl.addProtocol('pmtiles', new Protocol().tile);
   maplibregl.importScriptInWorkers(new URL(pmtilesWorker, import.meta.url).href);
 }
 
-// With an archive's zooms and extent known from the page, its source needs no TileJSON: the
-// map asks its workers for tiles in its first frames. Without them (an older folder), the
-// main thread reads each archive's header first.
+// Each map archive's deepest zoom and extent, from the page: its source then needs no TileJSON
+// and the map asks for tiles in its first frames. A folder without them (an older publish)
+// has the main thread read each archive's header first.
 const ARCHIVES = (() => {
   try {
     return JSON.parse(meta('compute-atlas-tiles') || '{}');
@@ -48,9 +47,9 @@ export const staticItems = (id, ext) => `data/${id}.${ext}`;
 
 // The tiles the map draws, per collection, as the live API's query: the features it shows
 // and the properties it reads. County tiles carry identity and the one flag a layer filters
-// on (the figures come from /analytics/counties and are joined by feature state); plants are the operating records
-// inside the covered counties that the county figures count (the preferred source per fuel,
-// so a plant is not drawn twice). `publish` makes tiles/map/{id}.pmtiles with the same
+// on (their colours come from /analytics/counties as feature state); plants are the operating
+// records inside the covered counties that the county figures count (the preferred source per
+// fuel, so a plant is not drawn twice). `publish` makes tiles/map/{id}.pmtiles with the same
 // queries (src/publish/archive.rs MAP_TILE_QUERIES; a test checks they agree).
 export const MAP_TILES = {
   counties: 'properties=adcode,name_en,province,pflops_zone_aggregate',
@@ -70,7 +69,7 @@ export function vectorSource(id, extra = {}) {
     const url = `pmtiles://${rel(`tiles/map/${id}.pmtiles`)}`;
     const a = ARCHIVES[id];
     if (!a) return { type: 'vector', url, ...extra };
-    return { type: 'vector', tiles: [`${url}/{z}/{x}/{y}`], minzoom: a.minzoom, maxzoom: a.maxzoom, bounds: a.bounds, ...extra };
+    return { type: 'vector', tiles: [`${url}/{z}/{x}/{y}`], minzoom: 0, maxzoom: a.maxzoom, bounds: a.bounds, ...extra };
   }
   const tiles = `${rel(`/collections/${id}/tiles/WebMercatorQuad`)}/{z}/{y}/{x}?${MAP_TILES[id]}`;
   return { type: 'vector', tiles: [pin(tiles)], minzoom: 0, maxzoom: 12, ...extra };
